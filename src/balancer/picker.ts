@@ -1,0 +1,53 @@
+import type { ProximaError } from '../core/errors.js';
+import type { Instance } from '../core/instance.js';
+
+/**
+ * The routing contract, in grpc-js's shape: a balancer (or the router above balancers) turns a
+ * snapshot of endpoints into an immutable {@link Picker}; `pick()` is synchronous and cheap; an `ok`
+ * pick carries a {@link CallTracker} through which the caller reports how the call ended, which is
+ * how latency EWMAs, pending counts, outlier ejection and breakers learn.
+ *
+ * The per-call path is: `pick()` → send → `tracker.done(kind, latencyMs)`. Both must be
+ * allocation-light; a tracker is typically the endpoint's own pre-allocated statistics object.
+ */
+export interface Picker {
+  pick(context?: PickContext): PickResult;
+}
+
+export interface PickContext {
+  /** Consistent-hash key of this call (only the consistent-hash balancer reads it). */
+  readonly hashKey?: string | undefined;
+  /** Endpoint ids this call already tried: failover must pick another while one exists. */
+  readonly exclude?: ReadonlySet<string> | undefined;
+}
+
+/** An instance as the routing layer sees it. `id` is the instance id, unique within its service. */
+export interface Endpoint {
+  readonly id: string;
+  readonly instance: Instance;
+}
+
+export type PickResult =
+  | { readonly kind: 'ok'; readonly endpoint: Endpoint; readonly tracker: CallTracker }
+  /** Nothing known yet (first snapshot not arrived): wait for the next picker. */
+  | { readonly kind: 'wait' }
+  /** No endpoint can take this call (none registered, all excluded, all ejected outside panic). */
+  | { readonly kind: 'fail'; readonly error: ProximaError };
+
+/**
+ * How a call ended, as far as the endpoint's health is concerned:
+ * - `success`: answered.
+ * - `app-error`: answered with an application error (NOT_FOUND, INVALID_ARGUMENT, …): the endpoint
+ *   is healthy; latency counts.
+ * - `failure`: the endpoint failed (connection refused/reset, UNAVAILABLE, INTERNAL): a strike for
+ *   outlier detection and breakers.
+ * - `timeout`: no answer within the deadline: a strike; latency is the time waited.
+ * - `unprocessed`: refused before processing (GOAWAY, draining): not a strike, no latency sample.
+ * - `cancelled`: the caller gave up (a hedging loser, an aborted call): neither strike nor sample.
+ */
+export type OutcomeKind = 'success' | 'app-error' | 'failure' | 'timeout' | 'unprocessed' | 'cancelled';
+
+export interface CallTracker {
+  /** Report the end of the call exactly once. `latencyMs` is from send to outcome. */
+  done(kind: OutcomeKind, latencyMs: number): void;
+}
