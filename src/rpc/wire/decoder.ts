@@ -1,0 +1,116 @@
+import { DEFAULT_MAX_FRAME_SIZE, FrameView, MIN_LENGTH, protocolError, readHeader } from './frame.js';
+
+/** Receives decoded frames. The view is reused: read it synchronously, keep nothing from it. */
+export interface FrameSink {
+  onFrame(frame: FrameView): void;
+}
+
+/**
+ * An incremental frame decoder for a byte stream. Frames wholly inside a chunk are handed to the
+ * sink as views into that chunk (no copy); only a frame split across chunks is assembled, into one
+ * buffer of exactly its size. Malformed input throws PROTOCOL_ERROR from {@link push} and poisons
+ * the decoder: the connection that fed it must close.
+ *
+ * @example
+ * ```ts
+ * const decoder = new FrameDecoder({ onFrame: (f) => console.log(f.type, f.streamId) });
+ * socket.on('data', (chunk) => decoder.push(chunk));
+ * ```
+ */
+export class FrameDecoder {
+  private readonly view = new FrameView();
+  /** First bytes of a frame whose length prefix is not complete yet. */
+  private readonly head = Buffer.alloc(4);
+  private headLen = 0;
+  /** A frame split across chunks, being filled. */
+  private partial: Buffer | null = null;
+  private partialFilled = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly sink: FrameSink,
+    private readonly maxFrameSize = DEFAULT_MAX_FRAME_SIZE,
+  ) {}
+
+  /** Stops decoding: frames still in the current chunk are dropped (the connection is closing). */
+  stop(): void {
+    this.stopped = true;
+    this.partial = null;
+  }
+
+  /** True when bytes of an unfinished frame are buffered. */
+  get hasPartialFrame(): boolean {
+    return this.headLen > 0 || this.partial !== null;
+  }
+
+  /** Feeds the next chunk. Throws PROTOCOL_ERROR on malformed input. */
+  push(chunk: Buffer): void {
+    if (this.stopped) return;
+    let offset = 0;
+    try {
+      if (this.headLen > 0 || this.partial !== null) {
+        offset = this.continuePartial(chunk);
+        if (offset < 0) return;
+      }
+      const n = chunk.length;
+      while (offset < n && !this.stopped) {
+        const remaining = n - offset;
+        if (remaining < 4) {
+          chunk.copy(this.head, 0, offset, n);
+          this.headLen = remaining;
+          return;
+        }
+        const length = chunk.readUInt32BE(offset);
+        this.checkLength(length);
+        const total = 4 + length;
+        if (remaining < total) {
+          this.partial = Buffer.allocUnsafe(total);
+          this.partialFilled = chunk.copy(this.partial, 0, offset, n);
+          return;
+        }
+        readHeader(chunk, offset, length, this.view);
+        offset += total;
+        this.sink.onFrame(this.view);
+      }
+    } catch (error) {
+      this.stop();
+      throw error;
+    }
+  }
+
+  /** Completes a buffered frame from `chunk`; returns the offset after it, or -1 if `chunk` ran out. */
+  private continuePartial(chunk: Buffer): number {
+    let offset = 0;
+    if (this.headLen > 0) {
+      const take = Math.min(4 - this.headLen, chunk.length);
+      chunk.copy(this.head, this.headLen, 0, take);
+      this.headLen += take;
+      offset = take;
+      if (this.headLen < 4) return -1;
+      const length = this.head.readUInt32BE(0);
+      this.checkLength(length);
+      this.partial = Buffer.allocUnsafe(4 + length);
+      this.head.copy(this.partial, 0);
+      this.partialFilled = 4;
+      this.headLen = 0;
+    }
+    const frame = this.partial!;
+    const take = Math.min(frame.length - this.partialFilled, chunk.length - offset);
+    chunk.copy(frame, this.partialFilled, offset, offset + take);
+    this.partialFilled += take;
+    offset += take;
+    if (this.partialFilled < frame.length) return -1;
+    this.partial = null;
+    readHeader(frame, 0, frame.length - 4, this.view);
+    this.sink.onFrame(this.view);
+    return offset;
+  }
+
+  private checkLength(length: number): void {
+    if (length < MIN_LENGTH)
+      throw protocolError(`frame length ${length} below the ${MIN_LENGTH}-byte header`);
+    if (length > this.maxFrameSize) {
+      throw protocolError(`frame length ${length} over the limit of ${this.maxFrameSize} bytes`);
+    }
+  }
+}

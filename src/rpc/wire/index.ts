@@ -1,0 +1,5 @@
+export * from './frame.js';
+export * from './metadata.js';
+export * from './codec.js';
+export * from './decoder.js';
+export * from './writer.js';

@@ -1,0 +1,190 @@
+import { ProximaError, invalidArgument } from '../../core/errors.js';
+import { DEFAULT_MAX_FRAME_SIZE, FrameType, HEADER_SIZE, MAX_SECTION } from './frame.js';
+import { type Metadata, isEmptyMetadata, metadataUpperBound, writeMetadata } from './metadata.js';
+
+/** Where flushed bytes go: a `net.Socket` in practice. */
+export interface ByteSink {
+  write(chunk: Buffer): unknown;
+}
+
+/** When a partial batch of frames is flushed. */
+export type FlushSchedule = 'microtask' | 'immediate';
+
+export interface FrameWriterOptions {
+  /** Largest frame this side sends (length field), default 4 MiB. */
+  readonly maxFrameSize?: number;
+  /** Flush as soon as this many frames are buffered; default 16. */
+  readonly maxFramesPerFlush?: number;
+  /** When a batch smaller than the cap is flushed: after the current microtasks (default) or on `setImmediate`. */
+  readonly flushOn?: FlushSchedule;
+  /** Size of each output slab; default 64 KiB. */
+  readonly slabSize?: number;
+}
+
+/**
+ * Encodes frames into a slab and writes them in batches: one `write` per batch of at most
+ * `maxFramesPerFlush` frames, or whatever accumulated when the scheduled flush runs. Flushed
+ * regions of the slab are never rewritten (the socket may still hold them); a full slab is
+ * replaced by a new one, so the steady state allocates one slab per few thousand frames and no
+ * per-frame buffers.
+ *
+ * Until a sink is attached (the socket is still connecting) frames accumulate and nothing flushes.
+ */
+export class FrameWriter {
+  private slab: Buffer;
+  private start = 0;
+  private pos = 0;
+  private frames = 0;
+  private scheduled = false;
+  private sink: ByteSink | null = null;
+  private readonly maxFrameSize: number;
+  private readonly maxFrames: number;
+  private readonly slabSize: number;
+  private readonly flushOn: FlushSchedule;
+  private readonly flushTask = (): void => {
+    this.scheduled = false;
+    this.flush();
+  };
+  /** Called after each flush that wrote bytes (the client records which requests left). */
+  onFlush: (() => void) | null = null;
+
+  constructor(options: FrameWriterOptions = {}) {
+    this.maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
+    this.maxFrames = Math.max(1, options.maxFramesPerFlush ?? 16);
+    this.slabSize = options.slabSize ?? 64 * 1024;
+    this.flushOn = options.flushOn ?? 'microtask';
+    this.slab = Buffer.allocUnsafe(this.slabSize);
+  }
+
+  /** Starts writing to `sink`, flushing what accumulated. */
+  attach(sink: ByteSink): void {
+    this.sink = sink;
+    this.flush();
+  }
+
+  /** Stops writing; buffered frames are dropped. */
+  detach(): void {
+    this.sink = null;
+    this.start = this.pos;
+    this.frames = 0;
+  }
+
+  /** Bytes encoded and not yet flushed. */
+  get buffered(): number {
+    return this.pos - this.start;
+  }
+
+  /**
+   * Appends a REQUEST. Throws INVALID_ARGUMENT (bad method or metadata) or RESOURCE_EXHAUSTED
+   * (frame over the limit) without writing anything.
+   */
+  request(
+    streamId: number,
+    deadlineMs: number,
+    method: string,
+    metadata: Metadata | undefined,
+    payload: Uint8Array,
+    codecId: number,
+  ): void {
+    const hasMeta = metadata !== undefined && !isEmptyMetadata(metadata);
+    const bound =
+      HEADER_SIZE + 3 * method.length + (hasMeta ? metadataUpperBound(metadata) : 0) + payload.length;
+    const buf = this.reserve(bound);
+    const p = this.pos;
+    const methodLen = buf.write(method, p + HEADER_SIZE, 'utf8');
+    if (methodLen === 0 || methodLen > MAX_SECTION) throw invalidArgument('method', 'must be 1-65535 bytes');
+    let q = p + HEADER_SIZE + methodLen;
+    const metaLen = hasMeta ? writeMetadata(buf, q, metadata) : 0;
+    q += metaLen;
+    buf.set(payload, q);
+    this.commit(
+      buf,
+      p,
+      q + payload.length,
+      FrameType.REQUEST,
+      codecId,
+      streamId,
+      deadlineMs,
+      methodLen,
+      metaLen,
+    );
+  }
+
+  /** Appends a RESPONSE, or an ERROR when `type` says so; `payload` is codec-encoded. */
+  reply(
+    type: typeof FrameType.RESPONSE | typeof FrameType.ERROR,
+    streamId: number,
+    payload: Uint8Array,
+    codecId: number,
+  ): void {
+    const buf = this.reserve(HEADER_SIZE + payload.length);
+    const p = this.pos;
+    buf.set(payload, p + HEADER_SIZE);
+    this.commit(buf, p, p + HEADER_SIZE + payload.length, type, codecId, streamId, 0, 0, 0);
+  }
+
+  /** Appends a CANCEL, PING, PONG or GOAWAY; `reason` is a UTF-8 payload (GOAWAY only). */
+  control(type: FrameType, streamId: number, flags = 0, reason = ''): void {
+    const buf = this.reserve(HEADER_SIZE + 3 * reason.length);
+    const p = this.pos;
+    const n = reason.length === 0 ? 0 : buf.write(reason, p + HEADER_SIZE, 'utf8');
+    this.commit(buf, p, p + HEADER_SIZE + n, type, flags, streamId, 0, 0, 0);
+  }
+
+  /** Writes everything buffered now (no-op while detached or empty). */
+  flush(): void {
+    if (this.sink === null || this.pos === this.start) return;
+    const chunk = this.slab.subarray(this.start, this.pos);
+    this.start = this.pos;
+    this.frames = 0;
+    this.sink.write(chunk);
+    this.onFlush?.();
+  }
+
+  private reserve(bound: number): Buffer {
+    if (this.pos + bound <= this.slab.length) return this.slab;
+    const pending = this.pos - this.start;
+    const next = Buffer.allocUnsafe(Math.max(this.slabSize, bound + pending));
+    if (pending > 0) this.slab.copy(next, 0, this.start, this.pos);
+    this.slab = next;
+    this.start = 0;
+    this.pos = pending;
+    return next;
+  }
+
+  private commit(
+    buf: Buffer,
+    p: number,
+    end: number,
+    type: FrameType,
+    flags: number,
+    streamId: number,
+    deadlineMs: number,
+    methodLen: number,
+    metaLen: number,
+  ): void {
+    const length = end - p - 4;
+    if (length > this.maxFrameSize) {
+      throw new ProximaError(
+        'RESOURCE_EXHAUSTED',
+        `frame of ${length} bytes over the limit of ${this.maxFrameSize} bytes`,
+        { unprocessed: true },
+      );
+    }
+    buf.writeUInt32BE(length, p);
+    buf[p + 4] = type;
+    buf[p + 5] = flags;
+    buf.writeUInt32BE(streamId >>> 0, p + 6);
+    buf.writeUInt32BE(deadlineMs >>> 0, p + 10);
+    buf.writeUInt16BE(methodLen, p + 14);
+    buf.writeUInt16BE(metaLen, p + 16);
+    this.pos = end;
+    if (++this.frames >= this.maxFrames) {
+      this.flush();
+    } else if (!this.scheduled && this.sink !== null) {
+      this.scheduled = true;
+      if (this.flushOn === 'microtask') queueMicrotask(this.flushTask);
+      else setImmediate(this.flushTask);
+    }
+  }
+}
