@@ -1,0 +1,59 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Deadline } from './deadline.js';
+
+/** What a nested call inherits from the call being served: its deadline and its cancellation. */
+export interface CallContext {
+  readonly deadline?: Deadline | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+// The one piece of module state in the policy layer, on purpose: the server that runs a handler and
+// the client the handler calls from must meet in the same storage, whoever constructed them. It
+// holds nothing itself; every value lives in the async context that `run` creates.
+const storage = new AsyncLocalStorage<CallContext>();
+
+/**
+ * The deadline of the call this code runs inside (set by the RPC server around a handler, or by
+ * {@link withDeadline}), or undefined outside any call. The client uses it so a handler that calls
+ * another service passes on the time it has left.
+ */
+export function currentDeadline(): Deadline | undefined {
+  return storage.getStore()?.deadline;
+}
+
+/** The cancellation signal of the call this code runs inside, if any. */
+export function currentSignal(): AbortSignal | undefined {
+  return storage.getStore()?.signal;
+}
+
+/**
+ * Runs `fn` with `deadline` as the current deadline for every call made inside it, sync or async.
+ * A deadline can only shrink: inside a call with less time left, the inherited one stays.
+ *
+ * @example
+ * ```ts
+ * await withDeadline(Deadline.after(systemClock, 200), () => users.get({ id }));
+ * ```
+ */
+export function withDeadline<R>(deadline: Deadline | undefined, fn: () => R): R {
+  const outer = storage.getStore();
+  const effective = deadline === undefined ? outer?.deadline : deadline.earliest(outer?.deadline);
+  return storage.run({ deadline: effective, signal: outer?.signal }, fn);
+}
+
+/**
+ * Runs `fn` as the body of a served call: the RPC server calls this around a handler with the
+ * deadline from the request header and the call's cancel signal, which nested calls then inherit.
+ * The deadline is combined with an enclosing one as in {@link withDeadline}.
+ */
+export function withCallContext<R>(context: CallContext, fn: () => R): R {
+  const outer = storage.getStore();
+  const deadline =
+    context.deadline === undefined ? outer?.deadline : context.deadline.earliest(outer?.deadline);
+  const inner = context.signal;
+  const signal =
+    inner === undefined || outer?.signal === undefined || outer.signal === inner
+      ? (inner ?? outer?.signal)
+      : AbortSignal.any([inner, outer.signal]);
+  return storage.run({ deadline, signal }, fn);
+}
