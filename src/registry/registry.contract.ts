@@ -94,6 +94,7 @@ export function registryContract(
       const other = await ctx.connect();
       const s = ctx.service('order');
       const a = await registry.register(instance(s, 'a', 9001), { ttlMs: options.ttlMs });
+      const registered = a.instance;
       const w = ctx.record(other, s);
       await w.waitForCount(1);
       const b = await registry.register(instance(s, 'b', 9002), { ttlMs: options.ttlMs });
@@ -109,7 +110,7 @@ export function registryContract(
         /^reset@\d+\[a\] upsert@\d+\(b:UP\) upsert@\d+\(a:UP\) upsert@\d+\(b:DRAINING\) delete@\d+\(a\) upsert@\d+\(c:UP\)$/,
       );
       const [reset, ...changes] = w.events;
-      expect(reset).toMatchObject({ type: 'reset', service: s, instances: [a.instance] });
+      expect(reset).toMatchObject({ type: 'reset', service: s, instances: [registered] });
       expect(changes[1]).toMatchObject({ type: 'upsert', instance: { id: 'a', weight: 7 } });
       expect(changes.every((e) => e.service === s)).toBe(true);
       // Separate operations: strictly increasing revisions, starting after the reset's.

@@ -1,0 +1,22 @@
+import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
+import type { Registry } from './registry.js';
+
+/**
+ * What {@link openRegistry} passes to every backend. Backends take what they need and ignore the
+ * rest; later issues add fields (token, TLS) here, additively.
+ */
+export interface OpenRegistryOptions {
+  /** Time for leases, timeouts and reconnect backoff (default: the system clock). */
+  readonly clock?: Clock;
+  /** Jitter for reconnect backoff (default: `Math.random`). */
+  readonly random?: Random;
+  /** Cancels the opening (connecting, first handshake). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * One backend's entry in the URL-scheme table of `open.ts`: opens a registry client for a URL of
+ * its scheme. The URL has been parsed already; the backend validates the rest (hosts, paths).
+ */
+export type RegistryFactory = (url: URL, options: OpenRegistryOptions) => Promise<Registry>;
