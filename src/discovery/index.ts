@@ -1,0 +1,5 @@
+export * from './discoverer.js';
+export * from './snapshot.js';
+export * from './self-preservation.js';
+export * from './locality.js';
+export type { DiscoveryLogger } from './logger.js';
