@@ -19,6 +19,11 @@ export interface PickContext {
   readonly hashKey?: string | undefined;
   /** Endpoint ids this call already tried: failover must pick another while one exists. */
   readonly exclude?: ReadonlySet<string> | undefined;
+  /**
+   * Endpoint id to pick again if it is still usable (the `failretry` fail mode retries on the same
+   * instance). A hint: a picker that cannot honour it, or whose endpoint is gone, picks as usual.
+   */
+  readonly prefer?: string | undefined;
 }
 
 /** An instance as the routing layer sees it. `id` is the instance id, unique within its service. */
