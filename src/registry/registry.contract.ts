@@ -327,7 +327,7 @@ export function registryContract(
       const w2 = WatchRecorder.start(closing, s);
       await w2.waitForCount(1);
       await closing.close();
-      await w2.stop();
+      await w2.waitForEnd();
       expect(w2.ended).toBe(true);
     });
 

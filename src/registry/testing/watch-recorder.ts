@@ -72,10 +72,15 @@ export class WatchRecorder {
   /** Aborts the watch and waits (bounded) for its iteration to end. */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.controller.abort();
+    await this.waitForEnd(timeoutMs);
+  }
+
+  /** Waits (bounded) for the iteration to end by itself, without aborting it. */
+  async waitForEnd(timeoutMs = 15_000): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`watch did not end within ${timeoutMs} ms of abort`)),
+        () => reject(new Error(`watch did not end within ${timeoutMs} ms; events: ${this.describe()}`)),
         timeoutMs,
       );
     });
