@@ -1,0 +1,3 @@
+export { HttpRegistry, type HttpRegistryOptions } from './http-registry.js';
+export { HttpLease } from './lease.js';
+export type { BackoffOptions } from './backoff.js';

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { ErrorCode, ProximaError } from '../../core/errors.js';
+import { instanceSchema, serviceNameSchema } from '../../core/instance.js';
+
+/**
+ * The server's replies as the client checks them: a server of another version, or something that
+ * is not a Proxima registry at all, is reported as PROTOCOL_ERROR instead of corrupting the cache.
+ */
+
+const revision = z.number().int().nonnegative();
+
+export const leaseReplySchema = z.object({ id: z.string().min(1), ttlMs: z.number().positive() });
+
+export const instanceReplySchema = z.object({ instance: instanceSchema });
+
+export const listingReplySchema = z.object({
+  service: serviceNameSchema,
+  revision,
+  instances: z.array(instanceSchema),
+});
+
+export const servicesReplySchema = z.object({ services: z.array(serviceNameSchema) });
+
+export const watchEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('reset'),
+    service: serviceNameSchema,
+    revision,
+    instances: z.array(instanceSchema),
+  }),
+  z.object({ type: z.literal('upsert'), service: serviceNameSchema, revision, instance: instanceSchema }),
+  z.object({ type: z.literal('delete'), service: serviceNameSchema, revision, id: z.string() }),
+]);
+
+export const watchBatchSchema = z.object({ revision, events: z.array(watchEventSchema) });
+
+/** Parses a reply; a mismatch is the server's fault, so PROTOCOL_ERROR (not INVALID_ARGUMENT). */
+export function parseReply<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue ? [what, ...issue.path.map(String)].join('.') : what;
+  throw new ProximaError(
+    ErrorCode.PROTOCOL_ERROR,
+    `unexpected reply from the registry: ${where}: ${issue?.message ?? 'invalid'}`,
+  );
+}

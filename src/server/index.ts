@@ -1,0 +1,22 @@
+/**
+ * The Proxima registry server (`proxima registry`). The CLI calls {@link startRegistryServer};
+ * `/metrics` and the dashboard mount their routes on `server.router`.
+ */
+export { startRegistryServer, type RegistryServer } from './server.js';
+export {
+  DEFAULT_PORT,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_HEARTBEAT_MS,
+  type RegistryServerOptions,
+} from './options.js';
+export { Router, type Route, type RouteContext, type RouteHandler } from './router.js';
+export { HttpError, readJsonBody, sendJson, sendError, sendNoContent } from './http-io.js';
+export {
+  allowAll,
+  unlimited,
+  type AuthPolicy,
+  type RateLimiter,
+  type RequestScope,
+  type TlsOptions,
+} from './seams.js';
+export type { RegistryState, LeaseInfo } from './state.js';

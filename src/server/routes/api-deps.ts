@@ -1,0 +1,17 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../core/clock.js';
+import type { AuthPolicy } from '../seams.js';
+import type { RegistryState } from '../state.js';
+
+/** What the built-in routes need; assembled once by `startRegistryServer`. */
+export interface ApiDeps {
+  readonly state: RegistryState;
+  readonly auth: AuthPolicy;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+  /** Interval of SSE comment heartbeats on watch streams. */
+  readonly heartbeatMs: number;
+  /** Aborted when the server closes: ends every watch stream. */
+  readonly closing: AbortSignal;
+}

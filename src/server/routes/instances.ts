@@ -1,0 +1,69 @@
+import { parseWith } from '../../core/validate.js';
+import { readJsonBody, sendJson, sendNoContent } from '../http-io.js';
+import type { Route, RouteContext } from '../router.js';
+import {
+  instanceIdParamSchema,
+  leaseIdParamSchema,
+  patchBodySchema,
+  registerBodySchema,
+  serviceParamSchema,
+} from '../schemas.js';
+import type { ApiDeps } from './api-deps.js';
+
+/** Instance and service routes: register, update, deregister, list a service, list services. */
+export function instanceRoutes(deps: ApiDeps): Route[] {
+  const { state, auth } = deps;
+  const target = ({ params }: RouteContext): { service: string; id: string } => ({
+    service: parseWith(serviceParamSchema, params.service, 'service'),
+    id: parseWith(instanceIdParamSchema, params.id, 'id'),
+  });
+  return [
+    {
+      method: 'POST',
+      path: '/v1/instances',
+      handler: async ({ req, res }) => {
+        const body = parseWith(registerBodySchema, await readJsonBody(req, deps.maxBodyBytes), 'body');
+        await auth.authorize(req, { access: 'write', service: body.instance.service });
+        sendJson(res, 200, { instance: state.register(body.lease, body.instance) });
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/v1/services/:service/instances/:id',
+      handler: async (ctx) => {
+        const { service, id } = target(ctx);
+        await auth.authorize(ctx.req, { access: 'write', service });
+        const body = parseWith(patchBodySchema, await readJsonBody(ctx.req, deps.maxBodyBytes), 'body');
+        sendJson(ctx.res, 200, { instance: state.update(service, id, body.lease, body.patch) });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/services/:service/instances/:id',
+      handler: async (ctx) => {
+        const { service, id } = target(ctx);
+        await auth.authorize(ctx.req, { access: 'write', service });
+        const lease = parseWith(leaseIdParamSchema, ctx.query.get('lease') ?? undefined, 'lease');
+        state.deregister(service, id, lease);
+        sendNoContent(ctx.res);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/services',
+      handler: async ({ req, res }) => {
+        await auth.authorize(req, { access: 'read' });
+        sendJson(res, 200, { services: state.services() });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/services/:service',
+      handler: async ({ req, res, params }) => {
+        const service = parseWith(serviceParamSchema, params.service, 'service');
+        await auth.authorize(req, { access: 'read', service });
+        sendJson(res, 200, state.list(service));
+      },
+    },
+  ];
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import {
+  instanceIdSchema,
+  instancePatchSchema,
+  instanceSchema,
+  serviceNameSchema,
+} from '../core/instance.js';
+
+/**
+ * Request bodies and parameters of the registry API. Bodies are strict: an unknown field is an
+ * error naming it, so a typo (`ttl` for `ttlMs`) is caught instead of silently defaulted.
+ */
+
+/** Longest lease the server grants: a day. Longer would outlive any sane registrar. */
+export const MAX_TTL_MS = 86_400_000;
+
+export const leaseIdParamSchema = z.string('required').min(1, 'must not be empty').max(128);
+
+export const grantBodySchema = z
+  .object({
+    ttlMs: z.number().int('must be an integer').min(1, 'must be at least 1').max(MAX_TTL_MS),
+  })
+  .strict();
+
+export const registerBodySchema = z
+  .object({
+    lease: leaseIdParamSchema,
+    instance: instanceSchema,
+  })
+  .strict();
+
+export const patchBodySchema = z
+  .object({
+    lease: leaseIdParamSchema,
+    patch: instancePatchSchema,
+  })
+  .strict();
+
+export const serviceParamSchema = serviceNameSchema;
+export const instanceIdParamSchema = instanceIdSchema;
+
+/** A revision from `?fromRevision=` or `Last-Event-ID`: a non-negative decimal integer. */
+export const revisionSchema = z
+  .string()
+  .regex(/^\d{1,16}$/, 'expected a non-negative integer revision')
+  .transform(Number);

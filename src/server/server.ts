@@ -1,0 +1,123 @@
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { systemClock } from '../core/clock.js';
+import { joinAddress } from '../core/instance.js';
+import { sendError, statusOf } from './http-io.js';
+import { checkOptions, type RegistryServerOptions } from './options.js';
+import { Router } from './router.js';
+import { adminRoutes } from './routes/admin.js';
+import type { ApiDeps } from './routes/api-deps.js';
+import { healthRoutes } from './routes/health.js';
+import { instanceRoutes } from './routes/instances.js';
+import { leaseRoutes } from './routes/leases.js';
+import { watchRoutes } from './routes/watch.js';
+import { allowAll, unlimited } from './seams.js';
+import { RegistryState } from './state.js';
+
+/** A running registry server. Dispose it (or `close()`) to end watches and free the port. */
+export interface RegistryServer extends AsyncDisposable {
+  /** Base URL, e.g. `http://127.0.0.1:7070`: what `PROXIMA_REGISTRY` should be set to. */
+  readonly url: string;
+  /** The bound port (useful with `port: 0`). */
+  readonly port: number;
+  /** The route table: mount `/metrics`, `/ui` and friends here. */
+  readonly router: Router;
+  /** The registry state behind the API (for metrics and the dashboard). */
+  readonly state: RegistryState;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the Proxima registry server: an HTTP/JSON API over a memory registry, with SSE watches,
+ * TTL leases swept on time and a batched keep-alive per registrar session. `proxima registry` runs
+ * exactly this; the API is described in `docs/registry-api.md`.
+ *
+ * @example
+ * ```ts
+ * await using server = await startRegistryServer({ port: 0 });
+ * const registry = new HttpRegistry({ url: server.url });
+ * ```
+ */
+export async function startRegistryServer(options: RegistryServerOptions = {}): Promise<RegistryServer> {
+  const checked = checkOptions(options);
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? pino({ name: 'proxima-registry' });
+  const state = new RegistryState({
+    clock,
+    ...(checked.historyLimit === undefined ? {} : { historyLimit: checked.historyLimit }),
+  });
+  const closing = new AbortController();
+  const deps: ApiDeps = {
+    state,
+    auth: options.auth ?? allowAll,
+    clock,
+    logger,
+    maxBodyBytes: checked.maxBodyBytes,
+    heartbeatMs: checked.heartbeatMs,
+    closing: closing.signal,
+  };
+  const router = new Router().mount(
+    ...healthRoutes(deps, clock.now()),
+    ...leaseRoutes(deps),
+    ...instanceRoutes(deps),
+    ...watchRoutes(deps),
+  );
+  if (options.admin === true) router.mount(...adminRoutes(deps));
+
+  const rateLimit = options.rateLimit ?? unlimited;
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      await rateLimit.admit(req);
+      const method = req.method ?? 'GET';
+      const url = new URL(req.url ?? '/', 'http://registry');
+      const match = router.match(method, url.pathname);
+      if (match.kind !== 'found') Router.refuse(match, method, url.pathname);
+      await match.route.handler({ req, res, params: match.params, query: url.searchParams });
+    } catch (thrown) {
+      const error = sendError(res, thrown);
+      const status = statusOf(error);
+      if (status >= 500) logger.error({ err: thrown, method: req.method, url: req.url }, 'request failed');
+      else logger.debug({ code: error.code, status, method: req.method, url: req.url }, error.message);
+    }
+  };
+  const listener = (req: IncomingMessage, res: ServerResponse): void => void handle(req, res);
+  const server: Server = options.tls
+    ? createHttpsServer({ ...options.tls }, listener)
+    : createHttpServer(listener);
+  server.on('close', () => state.close());
+  server.on('clientError', (error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    logger.debug({ err: error }, 'client error');
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(checked.port, checked.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `${options.tls ? 'https' : 'http'}://${joinAddress(checked.host, port)}`;
+  logger.info({ url }, 'registry listening');
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      closing.abort();
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await stopped;
+      state.close();
+      logger.info({ url }, 'registry stopped');
+    })());
+  return { url, port, router, state, logger, close, [Symbol.asyncDispose]: close };
+}
