@@ -1,0 +1,61 @@
+import { invalidArgument } from '../core/errors.js';
+import { openMemoryRegistry } from '../backends/memory/index.js';
+import type { OpenRegistryOptions, RegistryFactory } from './factory.js';
+import type { Registry } from './registry.js';
+
+export type { OpenRegistryOptions, RegistryFactory } from './factory.js';
+
+/**
+ * The backends, by URL scheme (with its colon, as `URL.protocol` spells it). Each backend module
+ * exports one {@link RegistryFactory}; adding a backend is adding one row here.
+ */
+const BACKENDS: Readonly<Record<string, RegistryFactory>> = Object.freeze({
+  'memory:': openMemoryRegistry,
+});
+
+/** The default registry: the embedded registry server on this machine. */
+export const DEFAULT_REGISTRY_URL = 'http://127.0.0.1:7070';
+
+/**
+ * Opens a registry client for a URL: `memory:` (a new in-process registry), `http://host:port`
+ * (the Proxima registry server), `etcd://h1:2379,h2:2379`. An unknown or malformed URL is an
+ * INVALID_ARGUMENT naming `registry`.
+ *
+ * @example
+ * ```ts
+ * await using registry = await openRegistry(registryUrlFromEnv(process.env));
+ * console.log(await registry.services());
+ * ```
+ */
+export async function openRegistry(url: string, options: OpenRegistryOptions = {}): Promise<Registry> {
+  const parsed = parseRegistryUrl(url);
+  const factory = BACKENDS[parsed.protocol];
+  if (factory === undefined) {
+    throw invalidArgument(
+      'registry',
+      `unsupported scheme "${parsed.protocol}" in "${url}" (expected one of ${Object.keys(BACKENDS).join(' ')})`,
+    );
+  }
+  return factory(parsed, options);
+}
+
+/** The schemes {@link openRegistry} understands, e.g. for `--help`. */
+export function registrySchemes(): string[] {
+  return Object.keys(BACKENDS);
+}
+
+/** The registry URL from `PROXIMA_REGISTRY`, else {@link DEFAULT_REGISTRY_URL}. */
+export function registryUrlFromEnv(env: Readonly<Record<string, string | undefined>>): string {
+  const value = env.PROXIMA_REGISTRY?.trim();
+  return value === undefined || value === '' ? DEFAULT_REGISTRY_URL : value;
+}
+
+function parseRegistryUrl(url: unknown): URL {
+  if (typeof url !== 'string' || url.trim() === '')
+    throw invalidArgument('registry', 'expected a registry URL');
+  try {
+    return new URL(url.trim());
+  } catch {
+    throw invalidArgument('registry', `not a URL: "${url}" (e.g. memory:, http://127.0.0.1:7070)`);
+  }
+}
