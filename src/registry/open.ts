@@ -1,4 +1,5 @@
 import { invalidArgument } from '../core/errors.js';
+import { openHttpRegistry } from '../backends/http/index.js';
 import { openMemoryRegistry } from '../backends/memory/index.js';
 import type { OpenRegistryOptions, RegistryFactory } from './factory.js';
 import type { Registry } from './registry.js';
@@ -11,6 +12,8 @@ export type { OpenRegistryOptions, RegistryFactory } from './factory.js';
  */
 const BACKENDS: Readonly<Record<string, RegistryFactory>> = Object.freeze({
   'memory:': openMemoryRegistry,
+  'http:': openHttpRegistry,
+  'https:': openHttpRegistry,
 });
 
 /** The default registry: the embedded registry server on this machine. */
