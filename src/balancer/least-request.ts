@@ -1,0 +1,63 @@
+import type { EndpointStats } from '../health/endpoint-stats.js';
+import type { Balancer, BalancerDeps } from './balancer.js';
+import { noEndpoints, scanFrom, usable } from './pick-support.js';
+import type { PickContext, Picker, PickResult } from './picker.js';
+
+/** How a power-of-two-choices picker scores an endpoint: lower is better. */
+export type LoadOf = (s: EndpointStats) => number;
+
+/** Least outstanding requests per unit of (health-adjusted) weight. */
+export const requestLoad: LoadOf = (s) => (s.pending + 1) / s.loadDivisor;
+
+/** Finagle's peak-EWMA load: decayed latency cost × (pending + 1), per unit of weight. */
+export const peakEwmaLoad: LoadOf = (s) => s.currentLoad();
+
+/**
+ * Power of two choices (Mitzenmacher): draw two distinct endpoints at random and take the one with
+ * the lower load. Never picks the worse of the two; avoids the herd that "always the least loaded"
+ * causes when many callers share stale load views.
+ */
+export function leastRequestBalancer(deps: BalancerDeps): Balancer {
+  return { name: 'least-request', build: (endpoints) => new TwoChoicesPicker(endpoints, deps, requestLoad) };
+}
+
+/** Power of two choices over peak-EWMA load: the default balancer inside a tier. */
+export function peakEwmaBalancer(deps: BalancerDeps): Balancer {
+  return { name: 'peak-ewma', build: (endpoints) => new TwoChoicesPicker(endpoints, deps, peakEwmaLoad) };
+}
+
+/** The shared P2C picker, parameterised by the load function. */
+export class TwoChoicesPicker implements Picker {
+  private readonly endpoints: readonly EndpointStats[];
+  private readonly fail = noEndpoints();
+
+  constructor(
+    endpoints: readonly EndpointStats[],
+    private readonly deps: BalancerDeps,
+    private readonly loadOf: LoadOf,
+  ) {
+    this.endpoints = endpoints.slice();
+  }
+
+  pick(context?: PickContext): PickResult {
+    const endpoints = this.endpoints;
+    const n = endpoints.length;
+    const exclude = context?.exclude;
+    if (n < 2) {
+      const only = endpoints[0];
+      return only !== undefined && usable(only, exclude) ? only.start() : this.fail;
+    }
+    const random = this.deps.random;
+    const i = (random() * n) | 0;
+    let j = (random() * (n - 1)) | 0;
+    if (j >= i) j++;
+    const a = endpoints[i]!;
+    const b = endpoints[j]!;
+    const okA = usable(a, exclude);
+    const okB = usable(b, exclude);
+    if (okA && okB) return this.loadOf(b) < this.loadOf(a) ? b.start() : a.start();
+    if (okA) return a.start();
+    if (okB) return b.start();
+    return scanFrom(endpoints, j + 1, exclude) ?? this.fail;
+  }
+}

@@ -1,0 +1,42 @@
+import { ProximaError } from '../core/errors.js';
+import type { EndpointStats, OkPick } from '../health/endpoint-stats.js';
+import type { PickResult } from './picker.js';
+
+/** True when `s` may take this call: available and not already tried by it. */
+export function usable(s: EndpointStats, exclude: ReadonlySet<string> | undefined): boolean {
+  return s.available && (exclude === undefined || !exclude.has(s.id));
+}
+
+/**
+ * The slow path when a balancer's choice cannot be used: the first usable endpoint scanning from
+ * `start`, started; undefined when none is.
+ */
+export function scanFrom(
+  endpoints: readonly EndpointStats[],
+  start: number,
+  exclude: ReadonlySet<string> | undefined,
+): OkPick | undefined {
+  const n = endpoints.length;
+  for (let k = 0; k < n; k++) {
+    const s = endpoints[(start + k) % n]!;
+    if (usable(s, exclude)) return s.start();
+  }
+  return undefined;
+}
+
+/** A `fail` result for pickers with nothing usable. */
+export function noEndpoints(message = 'no usable endpoint'): PickResult {
+  return { kind: 'fail', error: new ProximaError('NO_ENDPOINTS', message) };
+}
+
+/** Index of the first cumulative weight above `x` (binary search); `cumulative` is non-decreasing. */
+export function searchCumulative(cumulative: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cumulative[mid]! > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}

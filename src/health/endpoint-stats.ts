@@ -1,0 +1,205 @@
+import type { Clock } from '../core/clock.js';
+import type { CallTracker, Endpoint, OutcomeKind, PickResult } from '../balancer/picker.js';
+import type { BreakerStateMachine } from './breaker/state-machine.js';
+
+/** The `ok` variant of {@link PickResult}; each endpoint pre-allocates its own. */
+export type OkPick = Extract<PickResult, { kind: 'ok' }>;
+
+/** A shared count of calls in flight over a group of endpoints (bounded-load hashing reads it). */
+export interface PendingCounter {
+  pending: number;
+}
+
+/**
+ * What endpoint statistics need from the pool that owns them: the clock, the last time read from
+ * it and the health rules.
+ */
+export interface StatsHost {
+  readonly clock: Clock;
+  /** The most recent clock reading taken by any endpoint; picks use it instead of reading the clock. */
+  now: number;
+  /** Peak-EWMA decay constant τ in ms. */
+  readonly tauMs: number;
+  readonly health: HealthHooks;
+}
+
+/** Health rules that react to outcomes (implemented by `HealthPolicy`). */
+export interface HealthHooks {
+  /** A success on an endpoint carrying health debt (strikes, lowered weight, breaker not closed). */
+  onSuccess(stats: EndpointStats, now: number): void;
+  /** A failure or timeout. */
+  onFailure(stats: EndpointStats, now: number): void;
+  /** A call started on a gated endpoint (half-open breaker). */
+  onStart(stats: EndpointStats): void;
+  /** A call on a gated endpoint ended without a verdict. */
+  onAbandon(stats: EndpointStats): void;
+}
+
+/**
+ * One endpoint's live statistics, allocated once per instance id and kept across snapshot updates.
+ * It is also the endpoint's {@link CallTracker}: an `ok` pick hands out this object and the
+ * pre-allocated {@link EndpointStats.result}, so picking and reporting allocate nothing.
+ *
+ * Latency is tracked as Finagle's peak-EWMA: `cost` jumps to any slower sample and decays toward
+ * faster ones with `w = exp(-Δt/τ)`; reading it for a pick also decays it toward 0 with time since
+ * the last sample (Finagle's `load`), so an endpoint that stopped being picked is tried again.
+ */
+export class EndpointStats implements CallTracker {
+  readonly id: string;
+  endpoint: Endpoint;
+  /** The `ok` pick result for this endpoint, reused by every pick. */
+  result: OkPick;
+
+  /** Calls picked and not yet done. */
+  pending = 0;
+  /** Peak-EWMA latency in ms (at time {@link EndpointStats.stamp}). */
+  cost: number;
+  /** Clock time of the last cost update. */
+  stamp: number;
+  /** Latency samples seen. */
+  samples = 0;
+  successes = 0;
+  failures = 0;
+  consecutiveFailures = 0;
+  /** Probed round-trip time (EWMA) in ms, when a prober has measured it. */
+  rttMs: number | undefined = undefined;
+
+  /** Clock time until which the endpoint is ejected; 0 when not ejected. */
+  ejectedUntil = 0;
+  timesEjected = 0;
+  ejectionReason = '';
+  /** Health share of the registered weight, in [floor, 1]. */
+  weightFactor = 1;
+  weightChangedAt: number;
+  /** `registered weight / 100 × weightFactor`: the divisor of load in weighted least-load picks. */
+  loadDivisor: number;
+  readonly breaker: BreakerStateMachine | undefined;
+
+  /** May take new calls (not ejected, breaker admits, weight in the pool). Maintained by health. */
+  available = true;
+  /** Has something to recover (strikes, weight, breaker): successes must reach the health rules. */
+  debt = false;
+  /** Calls must be counted by the breaker (half-open probes). */
+  gated = false;
+  /**
+   * The group whose in-flight count this endpoint's calls add to: the pool by default, a routing
+   * tier when a router assigns one (see {@link EndpointStats.joinGroup}).
+   */
+  group: PendingCounter;
+  /** Listed only because the discoverer refused a mass disappearance (self-preservation). */
+  unconfirmed = false;
+
+  constructor(
+    endpoint: Endpoint,
+    private readonly host: StatsHost,
+    initialCostMs: number,
+    breaker: BreakerStateMachine | undefined,
+  ) {
+    this.id = endpoint.id;
+    this.endpoint = endpoint;
+    this.result = { kind: 'ok', endpoint, tracker: this };
+    this.cost = initialCostMs;
+    this.stamp = host.now;
+    this.weightChangedAt = host.now;
+    this.loadDivisor = endpoint.instance.weight / 100;
+    this.breaker = breaker;
+    this.group = { pending: 0 };
+  }
+
+  /** Moves this endpoint's in-flight calls from its current group to `group`. */
+  joinGroup(group: PendingCounter): void {
+    if (group === this.group) return;
+    this.group.pending -= this.pending;
+    group.pending += this.pending;
+    this.group = group;
+  }
+
+  /** Replaces the instance data (a registry update), keeping every statistic. */
+  setEndpoint(endpoint: Endpoint): void {
+    if (endpoint.instance === this.endpoint.instance) return;
+    this.endpoint = endpoint;
+    this.result = { kind: 'ok', endpoint, tracker: this };
+    this.updateLoadDivisor();
+  }
+
+  /** Recomputes the weighted-load divisor after a weight change. */
+  updateLoadDivisor(): void {
+    this.loadDivisor = (this.endpoint.instance.weight / 100) * this.weightFactor;
+  }
+
+  /** The registered weight scaled by health: what weighted balancers use. */
+  get effectiveWeight(): number {
+    return this.endpoint.instance.weight * this.weightFactor;
+  }
+
+  /** Marks a call as sent to this endpoint and returns the pick result. */
+  start(): OkPick {
+    this.pending++;
+    this.group.pending++;
+    if (this.gated) this.host.health.onStart(this);
+    return this.result;
+  }
+
+  /** Peak-EWMA cost decayed to `now` (no mutation). */
+  costAt(now: number): number {
+    const dt = now - this.stamp;
+    return dt > 0 ? this.cost * Math.exp(-dt / this.host.tauMs) : this.cost;
+  }
+
+  /** {@link EndpointStats.load} at the pool's last clock reading: what a pick uses (no clock read). */
+  currentLoad(): number {
+    return this.load(this.host.now);
+  }
+
+  /** The pool's last clock reading (latency-weighted pickers refresh on it without reading the clock). */
+  get poolNow(): number {
+    return this.host.now;
+  }
+
+  /** Finagle's load: decayed cost × (pending + 1), divided by the weight share. */
+  load(now: number): number {
+    return (this.costAt(now) * (this.pending + 1)) / this.loadDivisor;
+  }
+
+  done(kind: OutcomeKind, latencyMs: number): void {
+    const host = this.host;
+    const now = host.clock.now();
+    host.now = now;
+    if (this.pending > 0) {
+      this.pending--;
+      this.group.pending--;
+    }
+    switch (kind) {
+      case 'success':
+      case 'app-error':
+        this.observe(latencyMs, now);
+        this.successes++;
+        if (this.debt) host.health.onSuccess(this, now);
+        return;
+      case 'failure':
+      case 'timeout':
+        // A fast refusal must not make a failing endpoint look fast: failures only raise the cost.
+        this.observe(latencyMs > this.cost ? latencyMs : this.cost, now);
+        this.failures++;
+        this.consecutiveFailures++;
+        host.health.onFailure(this, now);
+        return;
+      default:
+        if (this.gated) host.health.onAbandon(this);
+    }
+  }
+
+  /** Folds one latency sample into the peak-EWMA cost. */
+  observe(rttMs: number, now: number): void {
+    const rtt = rttMs > 0 ? rttMs : 0;
+    if (rtt > this.cost) {
+      this.cost = rtt;
+    } else {
+      const dt = now - this.stamp;
+      const w = dt > 0 ? Math.exp(-dt / this.host.tauMs) : 1;
+      this.cost = this.cost * w + rtt * (1 - w);
+    }
+    this.stamp = now;
+    this.samples++;
+  }
+}
