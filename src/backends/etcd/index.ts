@@ -1,0 +1,12 @@
+export { EtcdRegistry } from './etcd-registry.js';
+export { EtcdLease } from './lease.js';
+export { KeyLayout, decodeInstance, encodeInstance } from './keys.js';
+export {
+  DEFAULT_PREFIX,
+  parseEtcdUrl,
+  resolveEtcdOptions,
+  type EtcdRegistryInput,
+  type EtcdRegistryOptions,
+  type EtcdTlsOptions,
+} from './options.js';
+export { openEtcdRegistry } from './open.js';

@@ -1,0 +1,121 @@
+import type { IEvent, IWatchResponse } from 'etcd3';
+import { sleep } from '../../core/clock.js';
+import { ErrorCode, ProximaError } from '../../core/errors.js';
+import { parseRevision, parseServiceName } from '../../registry/inputs.js';
+import type { ServiceListing, WatchEvent, WatchOptions } from '../../registry/registry.js';
+import { type Backoff, fullJitterBackoff } from '../../resilience/backoff.js';
+import type { EtcdConnection } from './connection.js';
+import { toEtcdError } from './errors.js';
+import { decodeInstance, type KeyLayout, prefixRange } from './keys.js';
+import { watchStream } from './watch-stream.js';
+
+const RECONNECT_INITIAL_MS = 50;
+const RECONNECT_MAX_MS = 2_000;
+
+/** What a service watch needs from the registry. */
+export interface WatchDeps {
+  readonly connection: EtcdConnection;
+  readonly keys: KeyLayout;
+  list(service: string, signal: AbortSignal): Promise<ServiceListing>;
+}
+
+/**
+ * The changes of one service as an async iterable (the `Registry.watch` contract on etcd).
+ *
+ * - It keeps `next`, the first revision not yet delivered, and (re)opens a prefix watch at it after
+ *   any failure, so nothing is lost or delivered twice across reconnects, member deaths and
+ *   partitions.
+ * - `next` moves only past a whole watch response, and etcd puts all events of one revision in
+ *   one response (fragmenting is not requested), so a revision is never delivered in halves.
+ * - When etcd has compacted `next` away it re-lists and emits `reset`, then watches from the
+ *   listing's revision + 1.
+ * - It ends when `options.signal` aborts, the consumer stops, or the registry closes; it throws only
+ *   errors that retrying cannot fix (invalid input, permission denied).
+ */
+export async function* watchService(
+  deps: WatchDeps,
+  service: string,
+  options: WatchOptions = {},
+): AsyncGenerator<WatchEvent> {
+  const name = parseServiceName(service);
+  const from = options.fromRevision === undefined ? undefined : parseRevision(options.fromRevision);
+  const { connection, keys } = deps;
+  const signal =
+    options.signal === undefined ? connection.closed : AbortSignal.any([options.signal, connection.closed]);
+  const { clock, random } = connection.options;
+  const initialBackoff = fullJitterBackoff({
+    initialMs: RECONNECT_INITIAL_MS,
+    maxMs: RECONNECT_MAX_MS,
+    random,
+  });
+  let backoff: Backoff = initialBackoff;
+  const range = prefixRange(keys.servicePrefix(name));
+
+  const reset = async (): Promise<WatchEvent & { type: 'reset' }> => {
+    const listing = await deps.list(name, signal);
+    return { type: 'reset', service: name, revision: listing.revision, instances: listing.instances };
+  };
+
+  // etcd reads start_revision 0 as "from now"; the contract means "everything it still has".
+  let next = Math.max(from ?? 1, 1);
+  let needReset = from === undefined;
+  while (!signal.aborted) {
+    try {
+      if (needReset) {
+        const event = await reset();
+        next = event.revision + 1;
+        needReset = false;
+        yield event;
+        continue;
+      }
+      for await (const response of watchStream(connection, { ...range, start_revision: next }, signal)) {
+        backoff = initialBackoff;
+        if (response.canceled) {
+          if (Number(response.compact_revision) > 0) {
+            needReset = true;
+            break;
+          }
+          throw new ProximaError(
+            ErrorCode.FAILED_PRECONDITION,
+            `etcd cancelled the watch of ${name}: ${response.cancel_reason || 'no reason given'}`,
+          );
+        }
+        if (response.created || response.events.length === 0) continue;
+        yield* toEvents(keys, name, response);
+        next = lastRevision(response) + 1;
+      }
+    } catch (thrown) {
+      if (signal.aborted) return;
+      const error = toEtcdError(thrown, `etcd watch of ${name}`);
+      if (error.code === ErrorCode.COMPACTED) {
+        needReset = true;
+        continue;
+      }
+      if (error.code !== ErrorCode.UNAVAILABLE) throw error;
+      backoff = backoff.next();
+      await sleep(clock, backoff.delayMs, signal).catch(() => undefined);
+    }
+  }
+}
+
+function* toEvents(keys: KeyLayout, service: string, response: IWatchResponse): Generator<WatchEvent> {
+  for (const event of response.events) {
+    const converted = toEvent(keys, service, event);
+    if (converted !== undefined) yield converted;
+  }
+}
+
+function toEvent(keys: KeyLayout, service: string, event: IEvent): WatchEvent | undefined {
+  const parsed = keys.parse(event.kv.key);
+  if (parsed === undefined || parsed.service !== service) return undefined;
+  const revision = Number(event.kv.mod_revision);
+  if (event.type === 'Delete') return { type: 'delete', service, revision, id: parsed.id };
+  const instance = decodeInstance(event.kv.value, parsed);
+  return instance === undefined ? undefined : { type: 'upsert', service, revision, instance };
+}
+
+function lastRevision(response: IWatchResponse): number {
+  let max = 0;
+  for (const event of response.events) max = Math.max(max, Number(event.kv.mod_revision));
+  return max;
+}
