@@ -1,0 +1,70 @@
+import type { PickContext, PickResult } from '../balancer/picker.js';
+import { isProximaError, ProximaError, toProximaError } from '../core/errors.js';
+import type { Deadline } from './deadline.js';
+import { chargeBudget, outcomeOf } from './outcome.js';
+import { waitForPick } from './pick.js';
+import type { Attempt, BroadcastReply, CallPolicy } from './policy.js';
+
+/** Fan-out bound, in case a picker ignores `exclude` and keeps handing out new ids. */
+const MAX_FANOUT = 10_000;
+
+type OkPick = Extract<PickResult, { kind: 'ok' }>;
+
+/**
+ * The `broadcast` fail mode: one attempt on every instance the picker will give out (picking with
+ * `exclude` until it has nothing new), all at once, no retries. Every attempt runs to its end even
+ * when another failed — a broadcast (cache invalidation, config push) should reach everyone it
+ * can — and then the call fails if any attempt failed, naming how many.
+ */
+export async function runBroadcast<T>(
+  policy: CallPolicy,
+  attempt: Attempt<T>,
+  signal: AbortSignal,
+  deadline: Deadline | undefined,
+  hashKey: string | undefined,
+): Promise<ReadonlyArray<BroadcastReply<T>>> {
+  const tried = new Set<string>();
+  const context: PickContext = { hashKey, exclude: tried };
+  let first = policy.getPicker().pick(context);
+  if (first.kind === 'wait') first = await waitForPick(policy, context, signal);
+  if (first.kind === 'fail') throw first.error;
+  const picks: OkPick[] = [first];
+  tried.add(first.endpoint.id);
+  while (picks.length < MAX_FANOUT) {
+    const next = policy.getPicker().pick(context);
+    if (next.kind !== 'ok') break;
+    if (tried.has(next.endpoint.id)) {
+      next.tracker.done('cancelled', 0);
+      break;
+    }
+    tried.add(next.endpoint.id);
+    picks.push(next);
+  }
+
+  const outcomes = await Promise.all(
+    picks.map(async (pick, index): Promise<BroadcastReply<T> | ProximaError> => {
+      const start = policy.clock.now();
+      try {
+        const value = await attempt(pick.endpoint, { signal, attempt: index + 1, deadline });
+        pick.tracker.done('success', policy.clock.now() - start);
+        policy.budget.recordSuccess();
+        return { endpoint: pick.endpoint, value };
+      } catch (thrown) {
+        const error = toProximaError(thrown);
+        const kind = outcomeOf(error, signal);
+        pick.tracker.done(kind, policy.clock.now() - start);
+        chargeBudget(policy.budget, kind);
+        return error;
+      }
+    }),
+  );
+
+  const errors = outcomes.filter(isProximaError);
+  const firstError = errors[0];
+  if (firstError === undefined) return outcomes as BroadcastReply<T>[];
+  throw new ProximaError(
+    firstError.code,
+    `broadcast: ${errors.length} of ${picks.length} endpoints failed; first: ${firstError.message}`,
+    { cause: new AggregateError(errors), retryable: false },
+  );
+}
