@@ -124,14 +124,14 @@ export class ScriptedAttempts<T> {
     return new Promise<T>((resolve, reject) => {
       const { signal } = context;
       if (signal.aborted) return reject(signal.reason);
-      let timer: TimerHandle | undefined;
+      const timers = { handle: undefined as TimerHandle | undefined };
       const onAbort = (): void => {
-        if (timer !== undefined) this.clock.clearTimeout(timer);
+        if (timers.handle !== undefined) this.clock.clearTimeout(timers.handle);
         reject(signal.reason);
       };
       signal.addEventListener('abort', onAbort, { once: true });
       if ('hang' in behaviour) return;
-      timer = this.clock.setTimeout(() => {
+      timers.handle = this.clock.setTimeout(() => {
         signal.removeEventListener('abort', onAbort);
         if ('ok' in behaviour) resolve(behaviour.ok);
         else reject(behaviour.error);
