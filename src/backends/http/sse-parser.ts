@@ -16,18 +16,20 @@ export class SseParser {
   private event = '';
   private data: string[] = [];
   private id: string | undefined;
+  /** The last chunk ended in CR: a LF starting the next one belongs to that line end. */
+  private pendingCr = false;
 
   /** Feeds a chunk of text; returns the messages it completed. */
   push(chunk: string): SseMessage[] {
-    this.buffer += chunk;
+    this.buffer += this.pendingCr && chunk.startsWith('\n') ? chunk.slice(1) : chunk;
+    this.pendingCr = false;
     const out: SseMessage[] = [];
     for (;;) {
       const end = /\r\n|\n|\r/.exec(this.buffer);
       if (end === null) break;
-      // A lone CR at the very end may be the first half of CRLF: wait for more.
-      if (end[0] === '\r' && end.index === this.buffer.length - 1) break;
       const line = this.buffer.slice(0, end.index);
       this.buffer = this.buffer.slice(end.index + end[0].length);
+      if (end[0] === '\r' && this.buffer === '') this.pendingCr = true;
       const message = this.line(line);
       if (message !== undefined) out.push(message);
     }
