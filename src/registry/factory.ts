@@ -18,5 +18,7 @@ export interface OpenRegistryOptions {
 /**
  * One backend's entry in the URL-scheme table of `open.ts`: opens a registry client for a URL of
  * its scheme. The URL has been parsed already; the backend validates the rest (hosts, paths).
+ * `raw` is the URL as given: the only complete form of a several-host URL
+ * (`etcd://h1:2379,h2:2379`), which WHATWG `URL` parses with its first host only.
  */
-export type RegistryFactory = (url: URL, options: OpenRegistryOptions) => Promise<Registry>;
+export type RegistryFactory = (url: URL, options: OpenRegistryOptions, raw: string) => Promise<Registry>;

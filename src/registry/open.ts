@@ -1,4 +1,5 @@
 import { invalidArgument } from '../core/errors.js';
+import { openEtcdRegistry } from '../backends/etcd/index.js';
 import { openHttpRegistry } from '../backends/http/index.js';
 import { openMemoryRegistry } from '../backends/memory/index.js';
 import type { OpenRegistryOptions, RegistryFactory } from './factory.js';
@@ -14,6 +15,7 @@ const BACKENDS: Readonly<Record<string, RegistryFactory>> = Object.freeze({
   'memory:': openMemoryRegistry,
   'http:': openHttpRegistry,
   'https:': openHttpRegistry,
+  'etcd:': (_url, options, raw) => openEtcdRegistry(raw, options),
 });
 
 /** The default registry: the embedded registry server on this machine. */
@@ -39,7 +41,7 @@ export async function openRegistry(url: string, options: OpenRegistryOptions = {
       `unsupported scheme "${parsed.protocol}" in "${url}" (expected one of ${Object.keys(BACKENDS).join(' ')})`,
     );
   }
-  return factory(parsed, options);
+  return factory(parsed, options, url.trim());
 }
 
 /** The schemes {@link openRegistry} understands, e.g. for `--help`. */
@@ -59,6 +61,10 @@ function parseRegistryUrl(url: unknown): URL {
   try {
     return new URL(url.trim());
   } catch {
+    // Several hosts (etcd://h1:2379,h2:2379) do not fit WHATWG URL: keep the first for the scheme
+    // and credentials; the backend reads the whole list from the raw string.
+    const firstHost = url.trim().replace(/^([a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?[^,/?#]*),[^/?#]*/i, '$1');
+    if (firstHost !== url.trim() && URL.canParse(firstHost)) return new URL(firstHost);
     throw invalidArgument('registry', `not a URL: "${url}" (e.g. memory:, http://127.0.0.1:7070)`);
   }
 }

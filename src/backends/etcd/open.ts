@@ -11,7 +11,7 @@ import { parseEtcdUrl } from './options.js';
 export async function openEtcdRegistry(url: string, options: OpenRegistryOptions = {}): Promise<Registry> {
   options.signal?.throwIfAborted();
   return new EtcdRegistry({
-    ...parseEtcdUrl(url),
+    ...parseEtcdUrl(url, 'registry'),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.random === undefined ? {} : { random: options.random }),
   });

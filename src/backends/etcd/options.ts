@@ -119,9 +119,9 @@ const QUERY_KEYS = new Set(['tls', 'ca', 'cert', 'key', 'attemptTimeout', 'callT
  * // → { endpoints: ['127.0.0.1:2379', '127.0.0.1:22379'], prefix: '/prod' }
  * ```
  */
-export function parseEtcdUrl(url: string): EtcdRegistryInput {
+export function parseEtcdUrl(url: string, field = 'url'): EtcdRegistryInput {
   const match = URL_PATTERN.exec(url.trim());
-  if (!match) throw invalidArgument('url', `expected etcd://host:port[,host:port…][/prefix], got "${url}"`);
+  if (!match) throw invalidArgument(field, `expected etcd://host:port[,host:port…][/prefix], got "${url}"`);
   const [, userinfo, hosts = '', path = '', query = ''] = match;
   const input: { -readonly [K in keyof EtcdRegistryInput]: EtcdRegistryInput[K] } = {
     endpoints: hosts.split(',').map((h) => h.trim()),
@@ -136,16 +136,16 @@ export function parseEtcdUrl(url: string): EtcdRegistryInput {
   const params = new URLSearchParams(query);
   for (const key of params.keys()) {
     if (!QUERY_KEYS.has(key))
-      throw invalidArgument(`url.${key}`, `unknown option (known: ${[...QUERY_KEYS].join(', ')})`);
+      throw invalidArgument(`${field}.${key}`, `unknown option (known: ${[...QUERY_KEYS].join(', ')})`);
   }
   const tls: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
   for (const name of ['ca', 'cert', 'key'] as const) {
     const file = params.get(name);
-    if (file !== null) tls[name] = readPem(file, `url.${name}`);
+    if (file !== null) tls[name] = readPem(file, `${field}.${name}`);
   }
   const tlsFlag = params.get('tls');
   if (tlsFlag !== null && !['1', 'true', '0', 'false'].includes(tlsFlag))
-    throw invalidArgument('url.tls', `expected 1/true/0/false, got "${tlsFlag}"`);
+    throw invalidArgument(`${field}.tls`, `expected 1/true/0/false, got "${tlsFlag}"`);
   if (tlsFlag === '1' || tlsFlag === 'true' || Object.keys(tls).length > 0) input.tls = tls;
   const durations = {
     attemptTimeout: 'attemptTimeoutMs',
@@ -154,7 +154,7 @@ export function parseEtcdUrl(url: string): EtcdRegistryInput {
   } as const;
   for (const [param, field] of Object.entries(durations)) {
     const value = params.get(param);
-    if (value !== null) input[field] = parseDuration(value, `url.${param}`);
+    if (value !== null) input[field] = parseDuration(value, `${field}.${param}`);
   }
   return input;
 }
