@@ -152,9 +152,9 @@ export function parseEtcdUrl(url: string, field = 'url'): EtcdRegistryInput {
     callTimeout: 'callTimeoutMs',
     watchProbe: 'watchProbeMs',
   } as const;
-  for (const [param, field] of Object.entries(durations)) {
+  for (const [param, option] of Object.entries(durations)) {
     const value = params.get(param);
-    if (value !== null) input[field] = parseDuration(value, `${field}.${param}`);
+    if (value !== null) input[option] = parseDuration(value, `${field}.${param}`);
   }
   return input;
 }
