@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../core/testing/fake-clock.js';
-import { seededRandom } from '../core/random.js';
 import { callPolicy } from './call-policy.js';
 import { Deadline } from './deadline.js';
 import { withDeadline } from './deadline-context.js';
 import { executeCall } from './execute-call.js';
-import type { CallPolicyInput, FailMode } from './policy.js';
 import { RetryBudget } from './retry-budget.js';
 import {
   endpoint,
@@ -14,37 +12,8 @@ import {
   PickerSource,
   ScriptedAttempts,
   waitingPicker,
-  type Behaviour,
 } from './testing/fakes.js';
-
-const ENDPOINTS = ['a', 'b', 'c', 'd'].map((id, i) => endpoint(id, 9000 + i));
-
-function setup<M extends FailMode = 'failover'>(
-  script: (id: string, n: number) => Behaviour<string>,
-  input: Partial<CallPolicyInput<M>> = {},
-) {
-  const clock = new FakeClock();
-  const picker = new FakePicker(ENDPOINTS);
-  const attempts = new ScriptedAttempts(clock, script);
-  const policy = callPolicy<M>({
-    getPicker: () => picker,
-    clock,
-    random: seededRandom(1),
-    idempotent: true,
-    ...input,
-  });
-  return { clock, picker, attempts, policy };
-}
-
-/** Runs the call to completion on the fake clock. */
-async function settle<T>(clock: FakeClock, promise: Promise<T>, ms = 60_000) {
-  const result = promise.then(
-    (value) => ({ value, error: undefined }),
-    (error: unknown) => ({ value: undefined, error: error as { code?: string; message: string } }),
-  );
-  await clock.advance(ms);
-  return result;
-}
+import { ENDPOINTS, settle, setup } from './testing/harness.js';
 
 describe('failover', () => {
   it('first-attempt success: one pick, one attempt, reported success', async () => {
