@@ -1,0 +1,174 @@
+import { formatLocality } from '../core/locality.js';
+import type { InstanceStatus } from '../core/instance.js';
+import type { BreakerState } from '../health/breaker/state-machine.js';
+import type { EndpointStats } from '../health/endpoint-stats.js';
+import type { Plan } from './plan.js';
+import type { ZoneRouting } from './zone-residual.js';
+
+/** One endpoint in the routing table. */
+export interface ExplainedEndpoint {
+  readonly id: string;
+  readonly address: string;
+  readonly locality: string;
+  readonly status: InstanceStatus;
+  /** Takes new calls now (not ejected, breaker admits, weight in the pool). */
+  readonly available: boolean;
+  readonly pending: number;
+  /** Peak-EWMA latency cost, ms. */
+  readonly ewmaMs: number;
+  readonly rttMs: number | undefined;
+  /** Health-adjusted weight (registered weight × health factor). */
+  readonly weight: number;
+  readonly breaker: BreakerState | 'off';
+  readonly ejected: { readonly forMs: number; readonly reason: string } | undefined;
+  readonly unconfirmed: boolean;
+  readonly successes: number;
+  readonly failures: number;
+}
+
+/** One route of the split: a tier, or one zone of the caller's region under zone-aware routing. */
+export interface ExplainedRoute {
+  readonly name: string;
+  readonly level: number;
+  /** Share of new calls after load-aware spill. */
+  readonly share: number;
+  /** Share before load-aware spill (priority load and zone-aware split). */
+  readonly baseShare: number;
+  readonly panic: boolean;
+  readonly endpoints: readonly ExplainedEndpoint[];
+}
+
+/** The live routing table of one service, as data. */
+export interface RoutingTable {
+  readonly service: string;
+  readonly locality: string;
+  readonly balancer: string;
+  readonly totalPanic: boolean;
+  readonly tiers: ReadonlyArray<{
+    readonly name: string;
+    readonly kind: string;
+    readonly healthy: number;
+    readonly total: number;
+    readonly rttMs: number | undefined;
+  }>;
+  readonly routes: readonly ExplainedRoute[];
+  /** Spill fraction from each level to the next (load-aware spill). */
+  readonly spill: readonly number[];
+  readonly zoneAware:
+    | {
+        readonly zones: readonly string[];
+        readonly callerPercent: readonly number[];
+        readonly upstreamPercent: readonly number[];
+        readonly routing: ZoneRouting;
+      }
+    | undefined;
+  /** Listed instances that take no new calls, and why. */
+  readonly excluded: ReadonlyArray<{ readonly id: string; readonly reason: string }>;
+}
+
+/** Describes one endpoint at clock time `now`. */
+export function explainEndpoint(s: EndpointStats, now: number): ExplainedEndpoint {
+  const i = s.endpoint.instance;
+  return {
+    id: s.id,
+    address: i.address,
+    locality: formatLocality(i.locality),
+    status: i.status,
+    available: s.available,
+    pending: s.pending,
+    ewmaMs: round(s.costAt(now)),
+    rttMs: s.rttMs === undefined ? undefined : round(s.rttMs),
+    weight: round(s.effectiveWeight),
+    breaker: s.breaker?.state ?? 'off',
+    ejected:
+      s.ejectedUntil !== 0
+        ? { forMs: Math.max(0, s.ejectedUntil - now), reason: s.ejectionReason }
+        : undefined,
+    unconfirmed: s.unconfirmed,
+    successes: s.successes,
+    failures: s.failures,
+  };
+}
+
+/** Builds the table from a plan and its final shares. */
+export function explainPlan(
+  head: { service: string; locality: string; balancer: string },
+  plan: Plan,
+  shares: readonly number[],
+  spill: readonly number[],
+  excluded: RoutingTable['excluded'],
+  now: number,
+): RoutingTable {
+  return {
+    ...head,
+    totalPanic: plan.priority.totalPanic,
+    tiers: plan.tiers.map((t) => ({
+      name: t.name,
+      kind: t.kind,
+      healthy: t.endpoints.filter((s) => s.available).length,
+      total: t.endpoints.length,
+      rttMs: t.rttMs === undefined ? undefined : round(t.rttMs),
+    })),
+    routes: plan.routes.map((r, i) => ({
+      name: r.name,
+      level: r.level,
+      share: round(shares[i] ?? 0, 4),
+      baseShare: round(r.baseShare, 4),
+      panic: r.panic,
+      endpoints: r.endpoints.map((s) => explainEndpoint(s, now)),
+    })),
+    spill: spill.map((s) => round(s, 4)),
+    zoneAware: plan.zone,
+    excluded,
+  };
+}
+
+/** The routing table as text for people (`proxima explain`, logs). */
+export function formatRoutingTable(table: RoutingTable): string {
+  const lines = [
+    `service ${table.service} from ${table.locality} · balancer ${table.balancer}${table.totalPanic ? ' · PANIC (all endpoints)' : ''}`,
+  ];
+  for (const t of table.tiers) {
+    lines.push(
+      `tier ${t.name} (${t.kind}): ${t.healthy}/${t.total} healthy${t.rttMs === undefined ? '' : `, rtt ${t.rttMs}ms`}`,
+    );
+  }
+  if (table.zoneAware !== undefined) {
+    const z = table.zoneAware;
+    const mode =
+      z.routing.mode === 'direct'
+        ? 'direct (all local)'
+        : `residual: ${(z.routing.localPercentToRoute / 100).toFixed(2)}% local, residual ${z.routing.residual.join('/')}`;
+    lines.push(
+      `zone-aware over ${z.zones.join(', ')}: caller ${z.callerPercent.join('/')} upstream ${z.upstreamPercent.join('/')} → ${mode}`,
+    );
+  }
+  if (table.spill.some((s) => s > 0)) lines.push(`load spill: ${table.spill.map(percent).join(' → ')}`);
+  for (const r of table.routes) {
+    lines.push(`route ${r.name} [level ${r.level}] ${percent(r.share)}${r.panic ? ' PANIC' : ''}`);
+    for (const e of r.endpoints) {
+      const flags = [
+        e.available ? '' : 'unavailable',
+        e.ejected ? `ejected ${Math.ceil(e.ejected.forMs / 1000)}s: ${e.ejected.reason}` : '',
+        e.breaker !== 'closed' && e.breaker !== 'off' ? `breaker ${e.breaker}` : '',
+        e.unconfirmed ? 'unconfirmed' : '',
+      ].filter(Boolean);
+      lines.push(
+        `  ${e.id.padEnd(16)} ${e.address.padEnd(21)} ${e.locality.padEnd(16)} ewma ${String(e.ewmaMs).padStart(7)}ms ` +
+          `pending ${String(e.pending).padStart(3)} weight ${String(e.weight).padStart(5)}` +
+          `${e.rttMs === undefined ? '' : ` rtt ${e.rttMs}ms`}${flags.length ? ` · ${flags.join(', ')}` : ''}`,
+      );
+    }
+  }
+  for (const x of table.excluded) lines.push(`excluded ${x.id}: ${x.reason}`);
+  return lines.join('\n');
+}
+
+function percent(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
