@@ -1,12 +1,12 @@
 import { invalidArgument } from '../../core/errors.js';
+import type { Metadata } from '../../transport/transport.js';
 import { MAX_SECTION, protocolError } from './frame.js';
 
 /**
- * Call metadata: string keys to string values, carried in the frame header (auth tokens, trace
- * context, caller locality). Keys are 1–255 bytes of printable ASCII without spaces; values are
+ * Call metadata on the wire: keys are 1–255 bytes of printable ASCII without spaces; values are
  * UTF-8 up to 65535 bytes; the whole section fits in 65535 bytes.
  */
-export type Metadata = Readonly<Record<string, string>>;
+export type { Metadata };
 
 /** The metadata of a call that carries none; shared, frozen, never allocated per call. */
 export const EMPTY_METADATA: Metadata = Object.freeze(Object.create(null) as Record<string, string>);

@@ -37,6 +37,7 @@ export class FrameWriter {
   private frames = 0;
   private scheduled = false;
   private sink: ByteSink | null = null;
+  private dead = false;
   private readonly maxFrameSize: number;
   private readonly maxFrames: number;
   private readonly slabSize: number;
@@ -62,9 +63,10 @@ export class FrameWriter {
     this.flush();
   }
 
-  /** Stops writing; buffered frames are dropped. */
+  /** Stops writing for good (the socket closed); buffered and later frames are dropped. */
   detach(): void {
     this.sink = null;
+    this.dead = true;
     this.start = this.pos;
     this.frames = 0;
   }
@@ -171,6 +173,7 @@ export class FrameWriter {
         { unprocessed: true },
       );
     }
+    if (this.dead) return;
     buf.writeUInt32BE(length, p);
     buf[p + 4] = type;
     buf[p + 5] = flags;

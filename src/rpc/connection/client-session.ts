@@ -1,0 +1,299 @@
+import { type Socket, connect } from 'node:net';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { ProximaError, errorFromJson, isProximaError, toProximaError } from '../../core/errors.js';
+import type { CallOptions, TransportEndpoint } from '../../transport/transport.js';
+import type { Codec, CodecSet } from '../wire/codec.js';
+import { FrameDecoder } from '../wire/decoder.js';
+import { FLAG_PROTOCOL_ERROR, FrameType, type FrameView, protocolError } from '../wire/frame.js';
+import { FrameWriter, type FrameWriterOptions } from '../wire/writer.js';
+import { KeepAlive, type KeepAliveOptions } from './keepalive.js';
+import { PendingCall, cancelled, deadlineExceeded } from './pending-call.js';
+
+/** Stream ids are u32 on the wire; a session stops taking calls before they wrap. */
+const MAX_STREAM_ID = 0x7fffffff;
+
+export interface ClientSessionOptions extends FrameWriterOptions {
+  readonly endpoint: TransportEndpoint;
+  readonly clock: Clock;
+  readonly codec: Codec;
+  readonly codecs: CodecSet;
+  readonly connectTimeoutMs: number;
+  readonly keepAlive: KeepAliveOptions | false;
+}
+
+/** What a session tells the connection that owns it. */
+export interface ClientSessionEvents {
+  onReady(session: ClientSession): void;
+  /** The session takes no new calls (GOAWAY received, ids exhausted); it finishes what it has. */
+  onDraining(session: ClientSession): void;
+  onClosed(session: ClientSession, error: ProximaError | null, wasReady: boolean): void;
+  onRtt(ms: number): void;
+}
+
+/**
+ * One TCP connection to an endpoint, from connect to close: multiplexes calls by stream id,
+ * coalesces writes, answers and sends PINGs, and honours GOAWAY. Calls made while connecting are
+ * queued in the writer and flushed on connect.
+ */
+export class ClientSession {
+  private readonly socket: Socket;
+  private readonly writer: FrameWriter;
+  private readonly decoder: FrameDecoder;
+  private readonly pending = new Map<number, PendingCall>();
+  private readonly keepAlive: KeepAlive | null;
+  private nextStreamId = 1;
+  private flushedThrough = 0;
+  private connectTimer: TimerHandle | null;
+  private ready = false;
+  private draining = false;
+  private closed = false;
+  private closeError: ProximaError | null = null;
+  /** Resolves when the socket has closed. */
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly options: ClientSessionOptions,
+    private readonly events: ClientSessionEvents,
+  ) {
+    this.writer = new FrameWriter(options);
+    this.writer.onFlush = () => {
+      this.flushedThrough = this.nextStreamId - 1;
+    };
+    this.decoder = new FrameDecoder(this, options.maxFrameSize);
+    this.keepAlive =
+      options.keepAlive === false
+        ? null
+        : new KeepAlive(
+            options.clock,
+            options.keepAlive,
+            (id) => this.writer.control(FrameType.PING, id),
+            (ms) => this.events.onRtt(ms),
+            () => this.destroy(new ProximaError('UNAVAILABLE', `${this.describe()}: keep-alive timeout`)),
+          );
+    this.socket = connect({ host: options.endpoint.host, port: options.endpoint.port, noDelay: true });
+    this.connectTimer = options.clock.setTimeout(() => {
+      this.destroy(
+        new ProximaError('UNAVAILABLE', `${this.describe()}: connect timeout`, { unprocessed: true }),
+      );
+    }, options.connectTimeoutMs);
+    this.done = new Promise((resolve) => this.socket.once('close', () => resolve()));
+    this.socket.once('connect', this.onConnect);
+    this.socket.on('data', this.onData);
+    this.socket.on('error', this.onError);
+    this.socket.once('close', this.onClose);
+  }
+
+  /** True while new calls may be started on this session. */
+  get acceptsCalls(): boolean {
+    return !this.draining && !this.closed;
+  }
+
+  get isReady(): boolean {
+    return this.ready && !this.closed;
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Starts a call; rejects with a ProximaError (see the Transport contract). */
+  call(method: string, payload: unknown, options: CallOptions | undefined): Promise<unknown> {
+    const streamId = this.nextStreamId++;
+    if (streamId >= MAX_STREAM_ID) this.startDraining();
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(cancelled(signal.reason, true));
+    let deadlineMs = 0;
+    if (options?.deadlineMs !== undefined) {
+      if (!(options.deadlineMs > 0)) return Promise.reject(deadlineExceeded(options.deadlineMs, true));
+      deadlineMs = Math.ceil(options.deadlineMs);
+    }
+    try {
+      const codec = this.options.codec;
+      this.writer.request(streamId, deadlineMs, method, options?.metadata, codec.encode(payload), codec.id);
+    } catch (error) {
+      return Promise.reject(isProximaError(error) ? error : toProximaError(error, 'INVALID_ARGUMENT'));
+    }
+    return new Promise<unknown>((resolve, reject) => {
+      const call = new PendingCall(streamId, resolve, reject);
+      this.pending.set(streamId, call);
+      if (deadlineMs !== 0) {
+        call.timer = this.options.clock.setTimeout(() => this.expire(call, deadlineMs), deadlineMs);
+      }
+      if (signal !== undefined) {
+        call.signal = signal;
+        call.onAbort = () => this.abandon(call, cancelled(signal.reason));
+        signal.addEventListener('abort', call.onAbort, { once: true });
+      }
+    });
+  }
+
+  /** Sends a PING now; its RTT arrives through `onRtt`. */
+  ping(): void {
+    if (this.isReady) this.keepAlive?.ping();
+  }
+
+  /** Fails every pending call with `error` and closes the socket. */
+  destroy(error: ProximaError): void {
+    if (this.closed) return;
+    this.closeError ??= error;
+    this.socket.destroy();
+  }
+
+  /** Closes once the calls in flight are answered; takes no new calls meanwhile. */
+  drain(): void {
+    this.startDraining();
+    if (this.pending.size === 0) this.socket.end();
+  }
+
+  /** Frame sink (called by the decoder). */
+  onFrame(f: FrameView): void {
+    switch (f.type) {
+      case FrameType.RESPONSE:
+      case FrameType.ERROR:
+        this.settle(f);
+        return;
+      case FrameType.PING:
+        this.writer.control(FrameType.PONG, f.streamId);
+        return;
+      case FrameType.PONG:
+        this.keepAlive?.pong(f.streamId);
+        return;
+      case FrameType.GOAWAY:
+        this.onGoaway(f.streamId, f.flags, f.payload().toString('utf8'));
+        return;
+      default:
+        throw protocolError(`unexpected frame type ${f.type} from a server`);
+    }
+  }
+
+  private settle(f: FrameView): void {
+    const call = this.pending.get(f.streamId);
+    if (call === undefined) return; // answered after its deadline or cancel: drop
+    this.pending.delete(f.streamId);
+    this.release(call);
+    const codec = this.options.codecs.get(f.codecId);
+    let value: unknown;
+    try {
+      if (codec === undefined) throw new Error(`unknown codec id ${f.codecId}`);
+      value = codec.decode(f.payload());
+    } catch (error) {
+      call.reject(
+        new ProximaError('INTERNAL', `${this.describe()}: cannot decode the answer`, { cause: error }),
+      );
+      this.endIfDrained();
+      return;
+    }
+    if (f.type === FrameType.RESPONSE) call.resolve(value);
+    else call.reject(errorFromJson(value));
+    this.endIfDrained();
+  }
+
+  private endIfDrained(): void {
+    if (this.draining && this.pending.size === 0 && !this.closed) this.socket.end();
+  }
+
+  private onGoaway(lastStreamId: number, flags: number, reason: string): void {
+    const refused = (flags & FLAG_PROTOCOL_ERROR) !== 0 ? 'PROTOCOL_ERROR' : 'UNAVAILABLE';
+    for (const call of this.pending.values()) {
+      if (call.streamId <= lastStreamId) continue;
+      this.abandon(
+        call,
+        new ProximaError(
+          refused,
+          `${this.describe()}: going away (${reason || 'shutdown'}), call not processed`,
+          {
+            unprocessed: true,
+            retryable: true,
+          },
+        ),
+        false,
+      );
+    }
+    this.drain();
+  }
+
+  private startDraining(): void {
+    if (this.draining) return;
+    this.draining = true;
+    this.events.onDraining(this);
+  }
+
+  /** Removes a call and fails it; tells the server to stop working on it when it may have started. */
+  private abandon(call: PendingCall, error: ProximaError, sendCancel = true): void {
+    if (this.pending.get(call.streamId) !== call) return;
+    this.pending.delete(call.streamId);
+    this.release(call);
+    if (sendCancel && !this.closed) this.writer.control(FrameType.CANCEL, call.streamId);
+    call.reject(error);
+    this.endIfDrained();
+  }
+
+  private expire(call: PendingCall, deadlineMs: number): void {
+    call.timer = null;
+    this.abandon(call, deadlineExceeded(deadlineMs));
+  }
+
+  private release(call: PendingCall): void {
+    if (call.timer !== null) this.options.clock.clearTimeout(call.timer);
+    if (call.onAbort !== null) call.signal?.removeEventListener('abort', call.onAbort);
+  }
+
+  private readonly onConnect = (): void => {
+    this.clearConnectTimer();
+    this.ready = true;
+    this.writer.attach(this.socket);
+    this.keepAlive?.start();
+    this.events.onReady(this);
+  };
+
+  private readonly onData = (chunk: Buffer): void => {
+    try {
+      this.decoder.push(chunk);
+    } catch (error) {
+      const e = toProximaError(error, 'PROTOCOL_ERROR');
+      this.closeError ??= e;
+      this.writer.control(FrameType.GOAWAY, 0, FLAG_PROTOCOL_ERROR, e.message.slice(0, 200));
+      this.writer.flush();
+      this.socket.end();
+      this.socket.destroySoon();
+    }
+  };
+
+  private readonly onError = (error: Error): void => {
+    this.closeError ??= new ProximaError('UNAVAILABLE', `${this.describe()}: ${error.message}`, {
+      cause: error,
+    });
+  };
+
+  private readonly onClose = (): void => {
+    this.closed = true;
+    this.clearConnectTimer();
+    this.keepAlive?.stop();
+    this.decoder.stop();
+    this.writer.detach();
+    const base = this.closeError;
+    for (const call of this.pending.values()) {
+      this.release(call);
+      const unprocessed = !this.ready || call.streamId > this.flushedThrough;
+      const message = base?.message ?? `${this.describe()}: connection closed`;
+      call.reject(
+        new ProximaError(base?.code ?? 'UNAVAILABLE', message, {
+          cause: base ?? undefined,
+          unprocessed,
+          retryable: true,
+        }),
+      );
+    }
+    this.pending.clear();
+    this.events.onClosed(this, base, this.ready);
+  };
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== null) this.options.clock.clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+  }
+
+  private describe(): string {
+    return `${this.options.endpoint.host}:${this.options.endpoint.port}`;
+  }
+}

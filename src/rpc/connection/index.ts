@@ -1,0 +1,2 @@
+export * from './rpc-connection.js';
+export type { KeepAliveOptions } from './keepalive.js';

@@ -1,0 +1,3 @@
+export * from './auth.js';
+export * from './logging.js';
+export * from './rate-limit.js';

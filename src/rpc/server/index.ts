@@ -1,0 +1,4 @@
+export * from './context.js';
+export * from './implement.js';
+export * from './server.js';
+export * from './shutdown-signals.js';

@@ -1,0 +1,236 @@
+import type { Socket } from 'node:net';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { ProximaError, toProximaError } from '../../core/errors.js';
+import type { RpcLogger } from '../logger.js';
+import type { Codec, CodecSet } from '../wire/codec.js';
+import { FrameDecoder } from '../wire/decoder.js';
+import { FLAG_PROTOCOL_ERROR, FrameType, type FrameView, protocolError } from '../wire/frame.js';
+import { readMetadata } from '../wire/metadata.js';
+import { FrameWriter, type FrameWriterOptions } from '../wire/writer.js';
+import type { Peer, ServerHandler } from './context.js';
+import type { RegisteredMethod } from './implement.js';
+import type { InFlight } from './in-flight.js';
+import { ServerCall } from './server-call.js';
+
+/** A method as the server dispatches it: the registration plus its composed interceptor chain. */
+export interface Route {
+  readonly entry: RegisteredMethod;
+  readonly chain: ServerHandler;
+}
+
+export interface ServerSessionDeps {
+  readonly routes: ReadonlyMap<string, Route>;
+  readonly codecs: CodecSet;
+  readonly clock: Clock;
+  readonly writer: FrameWriterOptions;
+  readonly maxFrameSize: number;
+  readonly inFlight: InFlight;
+  readonly logger: RpcLogger;
+  /** How long a closing socket may take to flush before it is destroyed. */
+  readonly closeGuardMs: number;
+  readonly onClosed: (session: ServerSession) => void;
+}
+
+/**
+ * The server side of one connection: decodes requests, runs them through their route, writes the
+ * answers in coalesced batches, and closes the connection (and only it) on a protocol error.
+ */
+export class ServerSession {
+  private readonly writer: FrameWriter;
+  private readonly decoder: FrameDecoder;
+  private readonly calls = new Map<number, ServerCall>();
+  private readonly peer: Peer;
+  private lastStreamId = 0;
+  private goingAway = false;
+  private closing = false;
+  private guard: TimerHandle | null = null;
+  /** Resolves when the socket has closed. */
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly deps: ServerSessionDeps,
+  ) {
+    socket.setNoDelay(true);
+    this.peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    this.writer = new FrameWriter({ ...deps.writer, maxFrameSize: deps.maxFrameSize });
+    this.writer.attach(socket);
+    this.decoder = new FrameDecoder(this, deps.maxFrameSize);
+    this.done = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', this.onData);
+    socket.on('error', () => undefined); // 'close' follows; the cause does not change what we do
+    socket.once('close', this.onClose);
+  }
+
+  get inFlight(): number {
+    return this.calls.size;
+  }
+
+  /**
+   * Sends GOAWAY naming the last stream this side accepted; later requests are refused as
+   * unprocessed. The connection closes once its calls have finished.
+   */
+  goAway(reason = 'shutdown'): void {
+    if (this.goingAway || this.closing) return;
+    this.goingAway = true;
+    this.writer.control(FrameType.GOAWAY, this.lastStreamId, 0, reason);
+    this.writer.flush();
+    if (this.calls.size === 0) this.close();
+  }
+
+  /**
+   * Aborts every call in progress with `reason`. With `answer`, the callers get `reason` as their
+   * error now, whatever the handlers do later; otherwise the answer is no longer wanted (the caller
+   * cancelled or the connection is gone).
+   */
+  cancelAll(reason: ProximaError, answer = false): void {
+    for (const call of this.calls.values()) {
+      if (call.aborted) continue;
+      call.abort(reason);
+      if (answer && !this.closing) this.sendError(call.streamId, call.codec, reason);
+    }
+  }
+
+  /** Ends the connection after flushing; destroys it if the peer does not let it close in time. */
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.writer.flush();
+    this.socket.end();
+    this.guard = this.deps.clock.setTimeout(() => this.socket.destroy(), this.deps.closeGuardMs);
+    this.guard.unref?.();
+  }
+
+  /** Frame sink (called by the decoder). */
+  onFrame(f: FrameView): void {
+    switch (f.type) {
+      case FrameType.REQUEST:
+        this.onRequest(f);
+        return;
+      case FrameType.CANCEL:
+        this.calls.get(f.streamId)?.abort(new ProximaError('CANCELLED', 'cancelled by the caller'));
+        return;
+      case FrameType.PING:
+        this.writer.control(FrameType.PONG, f.streamId);
+        return;
+      case FrameType.PONG:
+      case FrameType.GOAWAY:
+        return; // a client going away simply closes after its calls
+      default:
+        throw protocolError(`unexpected frame type ${f.type} from a client`);
+    }
+  }
+
+  private onRequest(f: FrameView): void {
+    const streamId = f.streamId;
+    if (streamId <= this.lastStreamId) throw protocolError(`stream id ${streamId} reused or out of order`);
+    const codec = this.deps.codecs.get(f.codecId);
+    if (codec === undefined) throw protocolError(`unsupported codec id ${f.codecId}`);
+    const metadata = readMetadata(f.buf, f.metaStart, f.metaEnd);
+    if (this.goingAway || this.closing) {
+      this.refuse(
+        streamId,
+        codec,
+        new ProximaError('UNAVAILABLE', 'server is going away', { unprocessed: true }),
+      );
+      return;
+    }
+    this.lastStreamId = streamId;
+    const name = f.method();
+    const route = this.deps.routes.get(name);
+    if (route === undefined) {
+      this.refuse(
+        streamId,
+        codec,
+        new ProximaError('UNIMPLEMENTED', `unknown method ${name}`, { unprocessed: true }),
+      );
+      return;
+    }
+    let request: unknown;
+    try {
+      request = codec.decode(f.payload());
+    } catch (error) {
+      this.refuse(
+        streamId,
+        codec,
+        new ProximaError('INVALID_ARGUMENT', `request: cannot decode ${codec.name} payload`, {
+          field: 'request',
+          cause: error,
+        }),
+      );
+      return;
+    }
+    const deadlineAt = f.deadlineMs === 0 ? 0 : this.deps.clock.now() + f.deadlineMs;
+    const call = new ServerCall(
+      streamId,
+      route.entry,
+      metadata,
+      this.peer,
+      codec,
+      this.deps.clock,
+      deadlineAt,
+    );
+    this.calls.set(streamId, call);
+    this.deps.inFlight.enter();
+    void this.run(call, route.chain, request);
+  }
+
+  private async run(call: ServerCall, chain: ServerHandler, request: unknown): Promise<void> {
+    let value: unknown;
+    let error: unknown;
+    let failed = false;
+    try {
+      value = await chain(request, call);
+    } catch (e) {
+      failed = true;
+      error = e;
+    }
+    call.finish();
+    this.calls.delete(call.streamId);
+    this.deps.inFlight.leave();
+    if (this.closing) return;
+    if (!call.aborted) {
+      if (failed) this.sendError(call.streamId, call.codec, toProximaError(error));
+      else this.sendResponse(call, value);
+    }
+    if (this.goingAway && this.calls.size === 0) this.close();
+  }
+
+  private sendResponse(call: ServerCall, value: unknown): void {
+    try {
+      this.writer.reply(FrameType.RESPONSE, call.streamId, call.codec.encode(value), call.codec.id);
+    } catch (error) {
+      this.sendError(call.streamId, call.codec, toProximaError(error));
+    }
+  }
+
+  private sendError(streamId: number, codec: Codec, error: ProximaError): void {
+    this.writer.reply(FrameType.ERROR, streamId, codec.encode(error.toJSON()), codec.id);
+  }
+
+  private refuse(streamId: number, codec: Codec, error: ProximaError): void {
+    this.sendError(streamId, codec, error);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    try {
+      this.decoder.push(chunk);
+    } catch (error) {
+      const e = toProximaError(error, 'PROTOCOL_ERROR');
+      this.deps.logger.warn({ peer: this.peer, code: e.code, err: e.message }, 'rpc: closing connection');
+      this.goingAway = true;
+      this.writer.control(FrameType.GOAWAY, this.lastStreamId, FLAG_PROTOCOL_ERROR, e.message.slice(0, 200));
+      this.cancelAll(new ProximaError('CANCELLED', 'connection closed after a protocol error'));
+      this.close();
+    }
+  };
+
+  private readonly onClose = (): void => {
+    this.closing = true;
+    if (this.guard !== null) this.deps.clock.clearTimeout(this.guard);
+    this.decoder.stop();
+    this.writer.detach();
+    this.cancelAll(new ProximaError('CANCELLED', 'connection closed'));
+    this.deps.onClosed(this);
+  };
+}

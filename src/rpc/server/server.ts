@@ -1,0 +1,210 @@
+import { type Server, type Socket, createServer as createNetServer } from 'node:net';
+import { type Clock, sleep, systemClock } from '../../core/clock.js';
+import { ProximaError, invalidArgument } from '../../core/errors.js';
+import { type RpcLogger, silentLogger } from '../logger.js';
+import { type Codec, CodecSet, jsonCodec, msgpackCodec } from '../wire/codec.js';
+import { DEFAULT_MAX_FRAME_SIZE } from '../wire/frame.js';
+import type { FlushSchedule } from '../wire/writer.js';
+import { type ServerInterceptor, composeServer } from './context.js';
+import type { ServiceImplementation } from './implement.js';
+import { InFlight } from './in-flight.js';
+import { type Route, ServerSession } from './server-session.js';
+
+/** Where the server listens; `port: 0` picks a free port. Loopback by default. */
+export interface ListenOptions {
+  readonly host?: string;
+  readonly port?: number;
+}
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * The registry side of a server's life, as the server drives it: `register` once the listener is
+ * up, `drain` (mark DRAINING) first thing on shutdown, `deregister` last. The registrar of
+ * `src/registrar/` fits; any object with `drain()` does.
+ */
+export interface RegistrarHook {
+  register?(address: ListenAddress): unknown;
+  drain(): unknown;
+  deregister?(): unknown;
+}
+
+export interface ServerOptions {
+  readonly services: readonly ServiceImplementation[];
+  /** Run around every method, first one outermost. */
+  readonly interceptors?: readonly ServerInterceptor[];
+  /** Codecs the server answers in; default msgpack (id 0) and JSON (id 1). */
+  readonly codecs?: readonly Codec[];
+  readonly maxFrameSize?: number;
+  readonly maxFramesPerFlush?: number;
+  readonly flushOn?: FlushSchedule;
+  readonly registrar?: RegistrarHook;
+  readonly logger?: RpcLogger;
+  readonly clock?: Clock;
+}
+
+export interface ShutdownOptions {
+  /** How long in-flight calls may take to finish before they are cancelled; default 10 000 ms. */
+  readonly graceMs?: number;
+}
+
+export type ServerState = 'new' | 'listening' | 'draining' | 'closed';
+
+/**
+ * A Proxima RPC server.
+ *
+ * @example
+ * ```ts
+ * const server = createServer({ services: [implement(UserApi, handlers)], registrar });
+ * const { port } = await server.listen({ host: '127.0.0.1', port: 7000 });
+ * process.once('SIGTERM', () => void server.shutdown({ graceMs: 5_000 }));
+ * ```
+ */
+export class RpcServer implements AsyncDisposable {
+  private readonly net: Server;
+  private readonly routes = new Map<string, Route>();
+  private readonly sessions = new Set<ServerSession>();
+  private readonly inFlight = new InFlight();
+  private readonly clock: Clock;
+  private readonly logger: RpcLogger;
+  private readonly codecs: CodecSet;
+  private currentState: ServerState = 'new';
+  private boundAddress: ListenAddress | null = null;
+  private shutdownPromise: Promise<void> | null = null;
+  private accepting = false;
+
+  constructor(private readonly options: ServerOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.codecs = new CodecSet(options.codecs ?? [msgpackCodec(), jsonCodec()]);
+    const interceptors = options.interceptors ?? [];
+    for (const service of options.services) {
+      for (const entry of service.methods) {
+        if (this.routes.has(entry.fullName))
+          throw invalidArgument('services', `${entry.fullName} defined twice`);
+        this.routes.set(entry.fullName, { entry, chain: composeServer(interceptors, entry.invoke) });
+      }
+    }
+    this.net = createNetServer({ noDelay: true }, (socket) => this.accept(socket));
+  }
+
+  get state(): ServerState {
+    return this.currentState;
+  }
+
+  /** The bound address once listening. */
+  get address(): ListenAddress {
+    if (this.boundAddress === null) throw new ProximaError('FAILED_PRECONDITION', 'server is not listening');
+    return this.boundAddress;
+  }
+
+  /** Calls being served right now. */
+  get activeCalls(): number {
+    return this.inFlight.size;
+  }
+
+  /** Binds the listener, then registers through the registrar hook (if any). */
+  async listen(options: ListenOptions = {}): Promise<ListenAddress> {
+    if (this.currentState !== 'new')
+      throw new ProximaError('FAILED_PRECONDITION', `server is ${this.currentState}`);
+    const host = options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.net.once('error', reject);
+      this.net.listen(options.port ?? 0, host, () => {
+        this.net.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = this.net.address();
+    this.boundAddress = { host, port: typeof bound === 'object' && bound !== null ? bound.port : 0 };
+    this.currentState = 'listening';
+    this.accepting = true;
+    await this.options.registrar?.register?.(this.boundAddress);
+    return this.boundAddress;
+  }
+
+  /**
+   * Graceful shutdown: DRAINING through the registrar → stop accepting → GOAWAY on every
+   * connection → in-flight calls finish, up to `graceMs` → the rest are cancelled → connections
+   * close → deregister. Idempotent: later calls return the same promise.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    this.shutdownPromise ??= this.runShutdown(options.graceMs ?? 10_000);
+    return this.shutdownPromise;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown({ graceMs: 0 });
+  }
+
+  private async runShutdown(graceMs: number): Promise<void> {
+    const wasListening = this.currentState === 'listening';
+    this.currentState = 'draining';
+    const registrar = this.options.registrar;
+    if (wasListening) await this.hook('drain', () => registrar?.drain());
+    this.accepting = false;
+    const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
+    for (const session of this.sessions) session.goAway();
+    if (this.inFlight.size > 0) {
+      const grace = new AbortController();
+      await Promise.race([
+        this.inFlight.idle(),
+        sleep(this.clock, graceMs, grace.signal).catch(() => undefined),
+      ]);
+      grace.abort();
+    }
+    if (this.inFlight.size > 0) {
+      this.logger.warn({ calls: this.inFlight.size, graceMs }, 'rpc: grace period over, cancelling calls');
+      const reason = new ProximaError('CANCELLED', 'server shut down before the call finished');
+      for (const session of this.sessions) session.cancelAll(reason, true);
+    }
+    for (const session of this.sessions) session.close();
+    await Promise.all([...this.sessions].map((s) => s.done));
+    if (wasListening) await closed;
+    this.currentState = 'closed';
+    if (wasListening) await this.hook('deregister', () => registrar?.deregister?.());
+  }
+
+  private async hook(name: string, fn: () => unknown): Promise<void> {
+    try {
+      await fn();
+    } catch (error) {
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        `rpc: registrar ${name} failed`,
+      );
+    }
+  }
+
+  private accept(socket: Socket): void {
+    if (!this.accepting) {
+      socket.destroy();
+      return;
+    }
+    const session = new ServerSession(socket, {
+      routes: this.routes,
+      codecs: this.codecs,
+      clock: this.clock,
+      writer: {
+        ...(this.options.maxFramesPerFlush === undefined
+          ? {}
+          : { maxFramesPerFlush: this.options.maxFramesPerFlush }),
+        ...(this.options.flushOn === undefined ? {} : { flushOn: this.options.flushOn }),
+      },
+      maxFrameSize: this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE,
+      inFlight: this.inFlight,
+      logger: this.logger,
+      closeGuardMs: 2_000,
+      onClosed: (s) => this.sessions.delete(s),
+    });
+    this.sessions.add(session);
+  }
+}
+
+/** Creates a server for the given service implementations; see {@link RpcServer}. */
+export function createServer(options: ServerOptions): RpcServer {
+  return new RpcServer(options);
+}
