@@ -1,0 +1,22 @@
+import type { ProximaError } from '../core/errors.js';
+import type { Instance } from '../core/instance.js';
+
+/** What was registered, under which lease. */
+export interface RegisteredEvent {
+  readonly instances: readonly Instance[];
+  readonly leaseId: string;
+  readonly ttlMs: number;
+}
+
+/** Something failed; the registrar carries on (retrying, or keeping the lease alive). */
+export interface RegistrarErrorEvent {
+  readonly phase: 'register' | 'keep-alive' | 'update' | 'drain';
+  readonly error: ProximaError;
+  /** Register phase: failed attempts in a row so far. */
+  readonly attempt?: number;
+  /** Register phase: how long until the next attempt (backoff, or the breaker's open time). */
+  readonly retryInMs?: number;
+}
+
+/** Where a registrar is in its life. */
+export type RegistrarState = 'registering' | 'registered' | 'draining' | 'closed';

@@ -1,0 +1,194 @@
+import { networkInterfaces as osNetworkInterfaces } from 'node:os';
+import { z } from 'zod';
+import { type Clock, systemClock } from '../core/clock.js';
+import { invalidArgument } from '../core/errors.js';
+import { type Instance, type InstanceInput, joinAddress, parseInstance } from '../core/instance.js';
+import type { LocalityInput } from '../core/locality.js';
+import { type Random, systemRandom } from '../core/random.js';
+import { parseWith } from '../core/validate.js';
+import { ttlMsSchema } from '../registry/inputs.js';
+import { DEFAULT_TTL_MS, type Registry } from '../registry/registry.js';
+import { detectHost, type NetworkInterfaces } from './address.js';
+import { type Env, localityFromEnv, resolveLocality } from './locality-from-env.js';
+
+/**
+ * One instance as the registrar takes it: like {@link InstanceInput}, but the address may be left
+ * to the registrar (`port` alone, or `host` + `port`), the id defaults to the address, and the
+ * locality fields left out come from the environment.
+ */
+export interface RegistrarInstanceInput extends Omit<InstanceInput, 'address' | 'id' | 'locality'> {
+  /** `host:port`. Without it: `host` (default: the first non-internal IPv4, else 127.0.0.1) + `port`. */
+  readonly address?: string;
+  readonly host?: string;
+  readonly port?: number;
+  /** Unique within the service. Default: the address (`10.0.0.5:8080`). */
+  readonly id?: string;
+  /** Fields given here win over `PROXIMA_*` / `SERVICE_*` environment variables. */
+  readonly locality?: LocalityInput;
+}
+
+/** pino-compatible: `logger.info({ lease }, 'registered')`. */
+export interface RegistrarLogger {
+  info(details: Record<string, unknown>, message: string): void;
+  warn(details: Record<string, unknown>, message: string): void;
+}
+
+export interface RegistrarOptions {
+  readonly registry: Registry;
+  /** The instance to keep registered (or use `instances`). */
+  readonly instance?: RegistrarInstanceInput;
+  /** Several instances under the registrar's one lease (one keep-alive for all). */
+  readonly instances?: readonly RegistrarInstanceInput[];
+  /** Lease TTL; keep-alives go every TTL/3. Default 10 s. */
+  readonly ttlMs?: number;
+  readonly clock?: Clock;
+  readonly random?: Random;
+  readonly logger?: RegistrarLogger;
+  /** Aborting it drains the registrar (or cancels a start still waiting for the registry). */
+  readonly signal?: AbortSignal;
+  /** Where locality variables are read. Default `process.env`. */
+  readonly env?: Env;
+  /** Where the host address is detected. Default `os.networkInterfaces`. */
+  readonly networkInterfaces?: NetworkInterfaces;
+  /** Registration retries: full-jitter exponential backoff, delays in [0, min(initial·2^(n-1), max)). */
+  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
+  /** After `failures` registration failures in a row the breaker opens for `openMs` (doubling per failed probe up to `maxOpenMs`). */
+  readonly breaker?: { readonly failures?: number; readonly openMs?: number; readonly maxOpenMs?: number };
+  /** How long `drain()` waits between marking DRAINING and deregistering. Default 0. */
+  readonly drainDelayMs?: number;
+  /** Bound on the registry calls of `drain()`. Default 5 s. */
+  readonly drainTimeoutMs?: number;
+  /** Whether `startRegistrar` resolves only once registered (default) or at once. */
+  readonly awaitRegistration?: boolean;
+}
+
+/** The options with every default filled and every instance resolved and validated. */
+export interface RegistrarConfig {
+  readonly registry: Registry;
+  readonly instances: readonly Instance[];
+  readonly ttlMs: number;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: RegistrarLogger;
+  readonly signal: AbortSignal | undefined;
+  readonly retry: { readonly initialMs: number; readonly maxMs: number };
+  readonly breaker: { readonly failures: number; readonly openMs: number; readonly maxOpenMs: number };
+  readonly drainDelayMs: number;
+  readonly drainTimeoutMs: number;
+  readonly awaitRegistration: boolean;
+}
+
+const ms = z.number().refine((n) => Number.isFinite(n) && n >= 0, 'must be a non-negative number of ms');
+const positiveMs = ms.refine((n) => n > 0, 'must be positive');
+const isFunction = (v: unknown): boolean => typeof v === 'function';
+const hasMethods =
+  (...names: string[]) =>
+  (v: unknown): boolean =>
+    typeof v === 'object' &&
+    v !== null &&
+    names.every((n) => typeof (v as Record<string, unknown>)[n] === 'function');
+
+const optionsSchema = z
+  .object({
+    registry: z.custom<Registry>(hasMethods('grant', 'register', 'watch'), 'expected a Registry'),
+    instance: z.record(z.string(), z.unknown()).optional(),
+    instances: z.array(z.record(z.string(), z.unknown())).min(1, 'at least one instance').optional(),
+    ttlMs: ttlMsSchema.optional(),
+    clock: z.custom<Clock>(hasMethods('now', 'setTimeout', 'clearTimeout'), 'expected a Clock').optional(),
+    random: z.custom<Random>(isFunction, 'expected a function returning [0, 1)').optional(),
+    logger: z
+      .custom<RegistrarLogger>(hasMethods('info', 'warn'), 'expected a logger with info/warn')
+      .optional(),
+    signal: z.instanceof(AbortSignal, { message: 'expected an AbortSignal' }).optional(),
+    env: z.record(z.string(), z.string().optional()).optional(),
+    networkInterfaces: z.custom<NetworkInterfaces>(isFunction, 'expected a function').optional(),
+    retry: z.object({ initialMs: positiveMs.optional(), maxMs: positiveMs.optional() }).strict().optional(),
+    breaker: z
+      .object({
+        failures: z.number().int('must be an integer').min(1).optional(),
+        openMs: positiveMs.optional(),
+        maxOpenMs: positiveMs.optional(),
+      })
+      .strict()
+      .optional(),
+    drainDelayMs: ms.optional(),
+    drainTimeoutMs: positiveMs.optional(),
+    awaitRegistration: z.boolean().optional(),
+  })
+  .strict();
+
+const extrasSchema = z.object({
+  address: z.string().optional(),
+  host: z.string().min(1, 'must not be empty').optional(),
+  port: z.number().int('must be an integer').min(1).max(65_535).optional(),
+  id: z.string().optional(),
+  locality: z
+    .object({ region: z.string().optional(), zone: z.string().optional(), subzone: z.string().optional() })
+    .strict()
+    .optional(),
+});
+
+const NO_LOGGER: RegistrarLogger = { info: () => undefined, warn: () => undefined };
+
+/** Validates the options (INVALID_ARGUMENT naming the field) and fills every default. */
+export function resolveRegistrarOptions(options: RegistrarOptions): RegistrarConfig {
+  const o = parseWith(optionsSchema, options, 'options');
+  if ((o.instance === undefined) === (o.instances === undefined)) {
+    throw invalidArgument('options.instances', 'give exactly one of `instance` or `instances`');
+  }
+  const env = o.env ?? process.env;
+  const interfaces = o.networkInterfaces ?? osNetworkInterfaces;
+  const inputs = o.instances ?? [o.instance];
+  const roots =
+    o.instances === undefined ? ['options.instance'] : inputs.map((_, i) => `options.instances.${i}`);
+  const envLocality = localityFromEnv(env, 'service');
+  const instances = inputs.map((input, i) =>
+    resolveInstance(input, roots[i] as string, () => detectHost(interfaces), envLocality),
+  );
+  const seen = new Set<string>();
+  instances.forEach((instance, i) => {
+    const key = `${instance.service}/${instance.id}`;
+    if (seen.has(key)) throw invalidArgument(`${roots[i]}.id`, `duplicate instance ${key}`);
+    seen.add(key);
+  });
+  const retry = { initialMs: o.retry?.initialMs ?? 500, maxMs: o.retry?.maxMs ?? 30_000 };
+  const openMs = o.breaker?.openMs ?? 10_000;
+  return {
+    registry: o.registry,
+    instances,
+    ttlMs: o.ttlMs ?? DEFAULT_TTL_MS,
+    clock: o.clock ?? systemClock,
+    random: o.random ?? systemRandom,
+    logger: o.logger ?? NO_LOGGER,
+    signal: o.signal,
+    retry: { initialMs: retry.initialMs, maxMs: Math.max(retry.maxMs, retry.initialMs) },
+    breaker: {
+      failures: o.breaker?.failures ?? 5,
+      openMs,
+      maxOpenMs: Math.max(o.breaker?.maxOpenMs ?? 60_000, openMs),
+    },
+    drainDelayMs: o.drainDelayMs ?? 0,
+    drainTimeoutMs: o.drainTimeoutMs ?? 5_000,
+    awaitRegistration: o.awaitRegistration ?? true,
+  };
+}
+
+function resolveInstance(
+  input: Record<string, unknown> | undefined,
+  root: string,
+  detect: () => string | undefined,
+  envLocality: ReturnType<typeof localityFromEnv>,
+): Instance {
+  const extras = parseWith(extrasSchema, input ?? {}, root);
+  const { host, port, ...rest } = input ?? {};
+  let address = extras.address;
+  if (address === undefined) {
+    if (extras.port === undefined) throw invalidArgument(`${root}.port`, 'required when no address is given');
+    address = joinAddress(extras.host ?? detect() ?? '127.0.0.1', extras.port);
+  } else if (host !== undefined || port !== undefined) {
+    throw invalidArgument(`${root}.address`, 'give either `address` or `host`/`port`, not both');
+  }
+  const locality = resolveLocality(extras.locality, envLocality);
+  const id = extras.id ?? address.replace(/[[\]]/g, '').replace(/[^A-Za-z0-9._:@-]/g, '-');
+  return parseInstance({ ...rest, address, id, locality }, root);
+}

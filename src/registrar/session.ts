@@ -1,0 +1,69 @@
+import { type Clock, sleep } from '../core/clock.js';
+import { type ProximaError, toProximaError } from '../core/errors.js';
+import type { Instance } from '../core/instance.js';
+import type { Lease, Registration, Registry } from '../registry/registry.js';
+
+/** One lease and the registrations made under it: what the registrar holds while registered. */
+export interface Session {
+  readonly lease: Lease;
+  registrations: Registration[];
+}
+
+/**
+ * Grants one lease and registers every instance under it. If any step fails the lease is revoked
+ * (best effort) so no half-registered set lingers until its TTL.
+ */
+export async function openSession(
+  registry: Registry,
+  instances: readonly Instance[],
+  ttlMs: number,
+  signal: AbortSignal,
+): Promise<Session> {
+  const lease = await registry.grant({ ttlMs, signal });
+  try {
+    return { lease, registrations: await registerAll(registry, lease, instances, signal) };
+  } catch (error) {
+    await lease.revoke().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Registers (or replaces) every instance under `lease`. */
+export function registerAll(
+  registry: Registry,
+  lease: Lease,
+  instances: readonly Instance[],
+  signal: AbortSignal,
+): Promise<Registration[]> {
+  return Promise.all(instances.map((instance) => registry.register(instance, { lease, signal })));
+}
+
+/**
+ * Keeps the session's lease alive every TTL/3 until `stop` aborts (returns undefined) or the lease
+ * is lost (returns the LEASE_LOST error): a keep-alive answered LEASE_LOST, or the backend aborted
+ * `lease.lost` on its own, which wakes the loop at once. Other failures (UNAVAILABLE) are reported
+ * through `onError` and the next keep-alive goes at the usual time: the lease still has two more
+ * chances before its TTL runs out, and if it does run out the registry answers LEASE_LOST later.
+ */
+export async function keepSessionAlive(
+  session: Session,
+  clock: Clock,
+  stop: AbortSignal,
+  onError: (error: ProximaError) => void,
+): Promise<ProximaError | undefined> {
+  const { lease } = session;
+  const interval = lease.ttlMs / 3;
+  for (;;) {
+    await sleep(clock, interval, AbortSignal.any([stop, lease.lost])).catch(() => undefined);
+    if (stop.aborted) return undefined;
+    if (lease.lost.aborted) return toProximaError(lease.lost.reason, 'LEASE_LOST');
+    try {
+      await lease.keepAlive({ signal: stop });
+    } catch (error) {
+      if (stop.aborted) return undefined;
+      const e = toProximaError(error, 'UNAVAILABLE');
+      if (e.code === 'LEASE_LOST') return e;
+      onError(e);
+    }
+  }
+}
