@@ -10,6 +10,7 @@ import type { Balancer } from '../balancer/balancer.js';
 import type { Endpoint, PickContext, Picker, PickResult } from '../balancer/picker.js';
 import type { EndpointStats } from '../health/endpoint-stats.js';
 import { StatsPool } from '../health/stats-pool.js';
+import type { ProbeTarget, ProbeTargets } from '../probe/prober.js';
 import type { RttSource } from '../probe/rtt-source.js';
 import { explainPlan, formatRoutingTable, type RoutingTable } from './explain.js';
 import { levelLatency, SpillController } from './load-spill.js';
@@ -52,6 +53,8 @@ export interface Router extends Disposable {
   refresh(): void;
   /** Statistics of one endpoint, if listed. */
   stats(id: string): EndpointStats | undefined;
+  /** What a prober should measure: the nearest tier in full, the rest to sample from. */
+  probeTargets(): ProbeTargets;
   /** The live routing table. */
   explain(): RoutingTable;
   /** The live routing table, pretty-printed. */
@@ -172,6 +175,16 @@ class LocalityRouter implements Router {
 
   stats(id: string): EndpointStats | undefined {
     return this.pool.get(id);
+  }
+
+  probeTargets(): ProbeTargets {
+    if (this.dirty) this.rebuild();
+    const tiers = this.plan?.tiers ?? [];
+    const target = (s: EndpointStats): ProbeTarget => ({ id: s.id, address: s.endpoint.instance.address });
+    return {
+      preferred: (tiers[0]?.endpoints ?? []).map(target),
+      others: tiers.slice(1).flatMap((t) => t.endpoints.map(target)),
+    };
   }
 
   explain(): RoutingTable {

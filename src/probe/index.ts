@@ -1,0 +1,3 @@
+export * from './rtt-source.js';
+export * from './tcp-probe.js';
+export * from './prober.js';
