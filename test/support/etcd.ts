@@ -148,6 +148,22 @@ export class EtcdCluster {
     return leader;
   }
 
+  /** How many watchers a member serves now (etcd's own gauge), to learn where a client's watch went. */
+  async watchersOn(member: EtcdMember): Promise<number> {
+    const response = await fetch(`http://${member.endpoint}/metrics`, { signal: AbortSignal.timeout(5_000) });
+    const match = /^etcd_debugging_mvcc_watcher_total (\d+)/m.exec(await response.text());
+    return Number(match?.[1] ?? 0);
+  }
+
+  /** Makes `target` the leader (etcd's leadership transfer, asked of the current leader). */
+  async moveLeader(target: EtcdMember): Promise<void> {
+    const leader = await this.leader();
+    if (leader === target) return;
+    const targetId = (await this.status(target)).header?.member_id;
+    await this.post(leader, '/v3/maintenance/transfer-leadership', { targetID: targetId });
+    await eventually(async () => (await this.leader()) === target, 15_000, 100);
+  }
+
   /** SIGKILLs one member by PID and waits for its exit. */
   async kill(member: EtcdMember): Promise<void> {
     await member.process?.kill();
