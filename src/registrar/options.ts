@@ -189,6 +189,12 @@ function resolveInstance(
     throw invalidArgument(`${root}.address`, 'give either `address` or `host`/`port`, not both');
   }
   const locality = resolveLocality(extras.locality, envLocality);
-  const id = extras.id ?? address.replace(/[[\]]/g, '').replace(/[^A-Za-z0-9._:@-]/g, '-');
+  // Default id: the address, made id-safe (`[::1]:81` → `1:81`: ids start with a letter or digit).
+  const id =
+    extras.id ??
+    address
+      .replace(/[[\]]/g, '')
+      .replace(/[^A-Za-z0-9._:@-]/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '');
   return parseInstance({ ...rest, address, id, locality }, root);
 }
