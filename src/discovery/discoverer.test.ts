@@ -4,7 +4,6 @@ import { once } from '../core/event.js';
 import { FakeClock, flushMicrotasks } from '../core/testing/fake-clock.js';
 import type { WatchEvent } from '../registry/registry.js';
 import { createDiscoverer, type DiscovererOptions, type ServiceSubscription } from './discoverer.js';
-import { callerLocalityFromEnv } from './locality.js';
 import type { SnapshotUpdate } from './snapshot.js';
 import { scriptedInstance as inst, ScriptedRegistry } from './testing/scripted-registry.js';
 
@@ -275,31 +274,32 @@ describe('discoverer: self-preservation', () => {
 });
 
 describe('caller locality', () => {
-  it('reads PROXIMA_* first, then CLIENT_*', () => {
-    expect(callerLocalityFromEnv({ CLIENT_REGION: 'eu', CLIENT_ZONE: 'eu-1a' })).toEqual({
-      region: 'eu',
-      zone: 'eu-1a',
-      subzone: '',
+  it('reads PROXIMA_* first, then CLIENT_*', async () => {
+    const registry = new ScriptedRegistry();
+    const client = createDiscoverer({
+      registry,
+      env: { CLIENT_REGION: 'eu', CLIENT_ZONE: 'eu-1a', SERVICE_ZONE: 'x' },
     });
-    expect(
-      callerLocalityFromEnv({
-        PROXIMA_REGION: 'us',
-        CLIENT_REGION: 'eu',
-        CLIENT_ZONE: 'z',
-        PROXIMA_SUBZONE: 'r7',
-      }),
-    ).toEqual({ region: 'us', zone: 'z', subzone: 'r7' });
-    expect(callerLocalityFromEnv({})).toEqual({ region: '', zone: '', subzone: '' });
-    expect(() => callerLocalityFromEnv({ CLIENT_ZONE: 'bad zone' })).toThrow(/^CLIENT_ZONE: /);
+    expect(client.locality).toEqual({ region: 'eu', zone: 'eu-1a', subzone: '' });
+    const proxima = createDiscoverer({
+      registry,
+      env: { PROXIMA_REGION: 'us', CLIENT_REGION: 'eu', CLIENT_ZONE: 'z', PROXIMA_SUBZONE: 'r7' },
+    });
+    expect(proxima.locality).toEqual({ region: 'us', zone: 'z', subzone: 'r7' });
+    expect(createDiscoverer({ registry, env: {} }).locality).toEqual({ region: '', zone: '', subzone: '' });
+    expect(() => createDiscoverer({ registry, env: { CLIENT_ZONE: 'bad zone' } })).toThrow(/^CLIENT_ZONE: /);
+    await Promise.all([client.close(), proxima.close()]);
   });
 
-  it('is exposed by the discoverer, overridable in code', async () => {
+  it('takes the fields given in code over the environment', async () => {
     const registry = new ScriptedRegistry();
-    const fromEnv = createDiscoverer({ registry, env: { PROXIMA_ZONE: 'b', PROXIMA_REGION: 'eu' } });
-    expect(fromEnv.locality).toEqual({ region: 'eu', zone: 'b', subzone: '' });
-    const explicit = createDiscoverer({ registry, locality: { region: 'us' }, env: { PROXIMA_ZONE: 'b' } });
-    expect(explicit.locality).toEqual({ region: 'us', zone: '', subzone: '' });
-    await Promise.all([fromEnv.close(), explicit.close()]);
+    const env = { PROXIMA_REGION: 'eu', PROXIMA_ZONE: 'b' };
+    const explicit = createDiscoverer({ registry, locality: { region: 'us' }, env });
+    expect(explicit.locality).toEqual({ region: 'us', zone: 'b', subzone: '' });
+    expect(() => createDiscoverer({ registry, locality: { zone: 'no spaces' }, env })).toThrow(
+      /^locality\.zone: /,
+    );
+    await explicit.close();
   });
 });
 

@@ -7,8 +7,8 @@ import { type Random, systemRandom } from '../core/random.js';
 import { parseWith } from '../core/validate.js';
 import { z } from 'zod';
 import type { Registry } from '../registry/registry.js';
+import { localityFromEnv, resolveLocality } from '../registrar/locality-from-env.js';
 import { type Backoff, fullJitterBackoff } from '../resilience/backoff.js';
-import { callerLocalityFromEnv } from './locality.js';
 import { type DiscoveryLogger, silentLogger } from './logger.js';
 import {
   resolveSelfPreservation,
@@ -28,7 +28,10 @@ export interface DiscovererOptions {
   readonly selfPreservation?: SelfPreservationOptions | false;
   /** Reconnect backoff of broken watches (default 100 ms growing to 5 s, full jitter). */
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
-  /** The caller's own locality. Default: from `env` (`PROXIMA_REGION/ZONE/SUBZONE`, `CLIENT_REGION/ZONE`). */
+  /**
+   * The caller's own locality. Fields left out come from `env`: `PROXIMA_REGION/ZONE/SUBZONE`, else
+   * `CLIENT_REGION/ZONE/SUBZONE`.
+   */
   readonly locality?: LocalityInput;
   /** Environment read for the locality (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -111,10 +114,11 @@ class SharedWatchDiscoverer implements Discoverer {
     this.selfPreservation = resolveSelfPreservation(options.selfPreservation);
     const bounds = parseWith(backoffSchema, options.backoff ?? {}, 'backoff');
     this.backoff = fullJitterBackoff({ ...bounds, random: options.random ?? systemRandom });
-    this.locality =
-      options.locality === undefined
-        ? callerLocalityFromEnv(options.env ?? process.env)
-        : parseWith(localitySchema, options.locality, 'locality');
+    // Fields given in code win; the rest come from PROXIMA_* / CLIENT_* (the registrar's rules).
+    const fromEnv = localityFromEnv(options.env ?? process.env, 'client');
+    const configured =
+      options.locality === undefined ? undefined : parseWith(localitySchema, options.locality, 'locality');
+    this.locality = resolveLocality(configured, fromEnv);
   }
 
   subscribe(service: string): ServiceSubscription {

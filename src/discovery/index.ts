@@ -1,5 +1,4 @@
 export * from './discoverer.js';
 export * from './snapshot.js';
 export * from './self-preservation.js';
-export * from './locality.js';
 export type { DiscoveryLogger } from './logger.js';

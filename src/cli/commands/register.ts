@@ -1,0 +1,146 @@
+import { parseDuration } from '../../core/duration.js';
+import { type Instance, protocolSchema } from '../../core/instance.js';
+import { parseWith } from '../../core/validate.js';
+import { formatLocality } from '../../core/locality.js';
+import { DEFAULT_TTL_MS } from '../../registry/registry.js';
+import { type RegistrarInstanceInput, startRegistrar } from '../../registrar/index.js';
+import { defineCommand } from '../command.js';
+import { asFlagError, COMMON_FLAGS, openRegistryFlag } from '../common.js';
+import { aborted } from '../shutdown.js';
+import { parseDurationFlag, parseIntFlag, parsePairsFlag } from '../values.js';
+
+/** Which flag a registrar option came from, to name the flag in validation errors. */
+const FIELD_TO_FLAG: Readonly<Record<string, string>> = {
+  'options.instance.service': '--service',
+  'options.instance.address': '--address',
+  'options.instance.id': '--id',
+  'options.instance.protocol': '--protocol',
+  'options.instance.weight': '--weight',
+  'options.instance.metadata': '--meta',
+  'options.instance.locality.region': '--region',
+  'options.instance.locality.zone': '--zone',
+  'options.instance.locality.subzone': '--subzone',
+  'options.ttlMs': '--ttl',
+};
+
+/**
+ * `proxima register`: the registrar as a process, to keep a non-Node program (or a test fixture)
+ * registered. It stays registered until SIGINT/SIGTERM, then drains (DRAINING, then deregister)
+ * and exits 0.
+ */
+export const command = defineCommand({
+  usage: '--service NAME --address HOST:PORT [--region R] [--zone Z] [--ttl 10s] [--meta K=V]...',
+  description: [
+    'Registers one instance and keeps its lease alive (a keep-alive every TTL/3), registering it again',
+    'whenever the lease is lost (a partition longer than the TTL, a registry that restarted empty).',
+    'On SIGINT/SIGTERM it marks the instance DRAINING, waits --drain-delay, deregisters and exits 0.',
+    'Locality flags left out come from PROXIMA_REGION/ZONE/SUBZONE (or SERVICE_REGION/ZONE/SUBZONE).',
+    'Prints "registered SERVICE/ID …" on stdout each time it is (re-)registered.',
+  ].join('\n'),
+  flags: {
+    service: { type: 'string', placeholder: 'NAME', description: 'service name', required: true },
+    address: {
+      type: 'string',
+      placeholder: 'HOST:PORT',
+      description: 'where callers reach it',
+      required: true,
+    },
+    id: {
+      type: 'string',
+      placeholder: 'ID',
+      description: 'instance id, unique in the service (default: the address)',
+    },
+    protocol: {
+      type: 'string',
+      placeholder: 'PROTO',
+      description: 'proxima, grpc, http or tcp (default proxima)',
+    },
+    region: {
+      type: 'string',
+      placeholder: 'REGION',
+      description: 'region (default $PROXIMA_REGION / $SERVICE_REGION)',
+    },
+    zone: {
+      type: 'string',
+      placeholder: 'ZONE',
+      description: 'zone (default $PROXIMA_ZONE / $SERVICE_ZONE)',
+    },
+    subzone: {
+      type: 'string',
+      placeholder: 'SUBZONE',
+      description: 'subzone (default $PROXIMA_SUBZONE / $SERVICE_SUBZONE)',
+    },
+    ttl: {
+      type: 'string',
+      placeholder: 'DURATION',
+      description: 'lease TTL',
+      default: `${DEFAULT_TTL_MS / 1000}s`,
+    },
+    weight: { type: 'string', placeholder: 'N', description: 'weight 0-10000 (default 100)' },
+    meta: { type: 'list', placeholder: 'KEY=VALUE', description: 'metadata entry' },
+    'drain-delay': {
+      type: 'string',
+      placeholder: 'DURATION',
+      description: 'time between DRAINING and deregistering on shutdown',
+      default: '0s',
+    },
+    ...COMMON_FLAGS,
+  },
+  positionals: [],
+  async run({ flags }, context) {
+    const ttlMs = parseDurationFlag(flags.ttl, '--ttl');
+    const drainDelayMs = parseDuration(flags['drain-delay'], '--drain-delay');
+    const instance: RegistrarInstanceInput = {
+      service: flags.service,
+      address: flags.address,
+      metadata: parsePairsFlag(flags.meta, '--meta'),
+      locality: {
+        ...(flags.region === undefined ? {} : { region: flags.region }),
+        ...(flags.zone === undefined ? {} : { zone: flags.zone }),
+        ...(flags.subzone === undefined ? {} : { subzone: flags.subzone }),
+      },
+      ...(flags.id === undefined ? {} : { id: flags.id }),
+      ...(flags.weight === undefined ? {} : { weight: parseIntFlag(flags.weight, '--weight', 0, 10_000) }),
+      ...(flags.protocol === undefined
+        ? {}
+        : { protocol: parseWith(protocolSchema, flags.protocol, '--protocol') }),
+    };
+
+    await using registry = await openRegistryFlag(flags.registry, context);
+    const { stdout, logger, env } = context;
+    const registrar = await startRegistrar({
+      registry,
+      instance,
+      ttlMs,
+      drainDelayMs,
+      logger,
+      env: { ...env }, // a plain copy: process.env itself is an exotic object
+      awaitRegistration: false,
+    }).catch((error: unknown) => {
+      throw asFlagError(error, FIELD_TO_FLAG);
+    });
+    const announce =
+      (what: string) =>
+      ({
+        instances,
+        leaseId,
+      }: {
+        readonly instances: readonly Instance[];
+        readonly leaseId: string;
+      }): void => {
+        for (const i of instances) {
+          stdout.write(
+            `${what} ${i.service}/${i.id} at ${i.address} (${formatLocality(i.locality)}) lease ${leaseId}\n`,
+          );
+        }
+      };
+    using _registered = registrar.onRegistered(announce('registered'));
+    using _reregistered = registrar.onReregistered(announce('re-registered'));
+
+    await aborted(context.signal);
+    logger.info({ instances: registrar.instances.length }, 'shutting down: draining');
+    await registrar.drain();
+    for (const i of registrar.instances) stdout.write(`deregistered ${i.service}/${i.id}\n`);
+    return 0;
+  },
+});

@@ -1,0 +1,56 @@
+import { DEFAULT_PORT, startRegistryServer } from '../../server/index.js';
+import { defineCommand } from '../command.js';
+import { COMMON_FLAGS, registryUrl } from '../common.js';
+import { aborted } from '../shutdown.js';
+import { parsePortFlag } from '../values.js';
+
+const DEFAULT_HOST = '127.0.0.1';
+
+/**
+ * `proxima registry`: the embedded default registry server. It prints one stdout line with its URL
+ * once it listens (scripts wait for it) and closes cleanly on SIGINT/SIGTERM.
+ */
+export const command = defineCommand({
+  usage: '[--host HOST] [--port PORT]',
+  description: [
+    'Runs the Proxima registry server: HTTP/JSON API, Server-Sent-Events watches, TTL leases.',
+    'Its state is soft: after a restart, registrars re-register within a keep-alive period.',
+    'Without --host/--port it listens where --registry (or $PROXIMA_REGISTRY) points when that is',
+    `an http:// URL, else on ${DEFAULT_HOST}:${DEFAULT_PORT}. Prints "registry listening on URL" when ready.`,
+  ].join('\n'),
+  flags: {
+    host: { type: 'string', placeholder: 'HOST', description: `interface to bind (default ${DEFAULT_HOST})` },
+    port: {
+      type: 'string',
+      placeholder: 'PORT',
+      description: `TCP port, 0 for any free one (default ${DEFAULT_PORT})`,
+    },
+    ...COMMON_FLAGS,
+  },
+  positionals: [],
+  async run({ flags }, { stdout, env, logger, signal }) {
+    const served = servedAddress(registryUrl(flags.registry, env));
+    const port = flags.port === undefined ? served.port : parsePortFlag(flags.port, '--port', true);
+    const host = flags.host ?? served.host;
+    const server = await startRegistryServer({ host, port, logger });
+    stdout.write(`registry listening on ${server.url}\n`);
+    await aborted(signal);
+    logger.info({ url: server.url }, 'shutting down');
+    await server.close();
+    return 0;
+  },
+});
+
+/** The host and port of an `http://` registry URL, or the defaults for anything else. */
+function servedAddress(url: string): { host: string; port: number } {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol === 'http:') {
+      const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+      return { host, port: parsed.port === '' ? 80 : Number(parsed.port) };
+    }
+  } catch {
+    // not a URL: the defaults apply, other commands report the bad value
+  }
+  return { host: DEFAULT_HOST, port: DEFAULT_PORT };
+}
