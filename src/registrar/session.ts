@@ -1,4 +1,4 @@
-import { type Clock, sleep } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { type ProximaError, toProximaError } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import type { Lease, Registration, Registry } from '../registry/registry.js';
@@ -54,7 +54,7 @@ export async function keepSessionAlive(
   const { lease } = session;
   const interval = lease.ttlMs / 3;
   for (;;) {
-    await sleep(clock, interval, AbortSignal.any([stop, lease.lost])).catch(() => undefined);
+    await nap(clock, interval, stop, lease.lost);
     if (stop.aborted) return undefined;
     if (lease.lost.aborted) return toProximaError(lease.lost.reason, 'LEASE_LOST');
     try {
@@ -66,4 +66,27 @@ export async function keepSessionAlive(
       onError(e);
     }
   }
+}
+
+/**
+ * Resolves after `ms`, or as soon as either signal aborts. (Not `AbortSignal.any`: a registrar
+ * naps every TTL/3 for the life of the process, and each `any` would register one more dependent
+ * signal on `stop`.)
+ */
+function nap(clock: Clock, ms: number, a: AbortSignal, b: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (a.aborted || b.aborted) {
+      resolve();
+      return;
+    }
+    const wake = (): void => {
+      clock.clearTimeout(timer);
+      a.removeEventListener('abort', wake);
+      b.removeEventListener('abort', wake);
+      resolve();
+    };
+    const timer = clock.setTimeout(wake, ms);
+    a.addEventListener('abort', wake, { once: true });
+    b.addEventListener('abort', wake, { once: true });
+  });
 }
