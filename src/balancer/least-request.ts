@@ -12,21 +12,46 @@ export const requestLoad: LoadOf = (s) => (s.pending + 1) / s.loadDivisor;
 /** Finagle's peak-EWMA load: decayed latency cost × (pending + 1), per unit of weight. */
 export const peakEwmaLoad: LoadOf = (s) => s.currentLoad();
 
+/** True when `b` has strictly lower load than `a`. */
+export type Lower = (a: EndpointStats, b: EndpointStats) => boolean;
+
+/** Compares by a load function. */
+export const byLoad =
+  (loadOf: LoadOf): Lower =>
+  (a, b) =>
+    loadOf(b) < loadOf(a);
+
+/**
+ * `peakEwmaLoad(b) < peakEwmaLoad(a)` without reading the time: both costs decay by
+ * `exp(-(t − stamp)/τ)` to the same `t`, so the comparison reduces to
+ * `cost_b·P_b·exp((stamp_b − stamp_a)/τ) < cost_a·P_a` — one `exp`, none when the stamps agree.
+ */
+export const peakEwmaLower: Lower = (a, b) => {
+  const la = (a.cost * (a.pending + 1)) / a.loadDivisor;
+  let lb = (b.cost * (b.pending + 1)) / b.loadDivisor;
+  const dt = b.stamp - a.stamp;
+  if (dt !== 0) lb *= Math.exp(dt / a.tauMs);
+  return lb < la;
+};
+
 /**
  * Power of two choices (Mitzenmacher): draw two distinct endpoints at random and take the one with
  * the lower load. Never picks the worse of the two; avoids the herd that "always the least loaded"
  * causes when many callers share stale load views.
  */
 export function leastRequestBalancer(deps: BalancerDeps): Balancer {
-  return { name: 'least-request', build: (endpoints) => new TwoChoicesPicker(endpoints, deps, requestLoad) };
+  return {
+    name: 'least-request',
+    build: (endpoints) => new TwoChoicesPicker(endpoints, deps, byLoad(requestLoad)),
+  };
 }
 
 /** Power of two choices over peak-EWMA load: the default balancer inside a tier. */
 export function peakEwmaBalancer(deps: BalancerDeps): Balancer {
-  return { name: 'peak-ewma', build: (endpoints) => new TwoChoicesPicker(endpoints, deps, peakEwmaLoad) };
+  return { name: 'peak-ewma', build: (endpoints) => new TwoChoicesPicker(endpoints, deps, peakEwmaLower) };
 }
 
-/** The shared P2C picker, parameterised by the load function. */
+/** The shared P2C picker, parameterised by the load comparison. */
 export class TwoChoicesPicker implements Picker {
   private readonly endpoints: readonly EndpointStats[];
   private readonly fail = noEndpoints();
@@ -34,7 +59,7 @@ export class TwoChoicesPicker implements Picker {
   constructor(
     endpoints: readonly EndpointStats[],
     private readonly deps: BalancerDeps,
-    private readonly loadOf: LoadOf,
+    private readonly lower: Lower,
   ) {
     this.endpoints = endpoints.slice();
   }
@@ -55,7 +80,7 @@ export class TwoChoicesPicker implements Picker {
     const b = endpoints[j]!;
     const okA = usable(a, exclude);
     const okB = usable(b, exclude);
-    if (okA && okB) return this.loadOf(b) < this.loadOf(a) ? b.start() : a.start();
+    if (okA && okB) return this.lower(a, b) ? b.start() : a.start();
     if (okA) return a.start();
     if (okB) return b.start();
     return scanFrom(endpoints, j + 1, exclude) ?? this.fail;

@@ -53,6 +53,10 @@ export type PickResult =
 export type OutcomeKind = 'success' | 'app-error' | 'failure' | 'timeout' | 'unprocessed' | 'cancelled';
 
 export interface CallTracker {
-  /** Report the end of the call exactly once. `latencyMs` is from send to outcome. */
-  done(kind: OutcomeKind, latencyMs: number): void;
+  /**
+   * Report the end of the call exactly once. `latencyMs` is from send to outcome. `nowMs`, when
+   * given, is the caller's own reading of the same `Clock` at the outcome (it has one: it just
+   * computed `latencyMs`); passing it saves the tracker a clock read on the hot path.
+   */
+  done(kind: OutcomeKind, latencyMs: number, nowMs?: number): void;
 }

@@ -151,6 +151,11 @@ export class EndpointStats implements CallTracker {
     return this.load(this.host.now);
   }
 
+  /** Peak-EWMA decay constant τ in ms. */
+  get tauMs(): number {
+    return this.host.tauMs;
+  }
+
   /** The pool's last clock reading (latency-weighted pickers refresh on it without reading the clock). */
   get poolNow(): number {
     return this.host.now;
@@ -161,10 +166,10 @@ export class EndpointStats implements CallTracker {
     return (this.costAt(now) * (this.pending + 1)) / this.loadDivisor;
   }
 
-  done(kind: OutcomeKind, latencyMs: number): void {
+  done(kind: OutcomeKind, latencyMs: number, nowMs?: number): void {
     const host = this.host;
-    const now = host.clock.now();
-    host.now = now;
+    const now = nowMs ?? host.clock.now();
+    if (now > host.now) host.now = now;
     if (this.pending > 0) {
       this.pending--;
       this.group.pending--;
