@@ -75,7 +75,11 @@ export class RegistryClient {
 
   private async send(spec: RequestSpec): Promise<Dispatcher.ResponseData> {
     if (this.closing.signal.aborted) throw this.closing.signal.reason;
-    spec.signal?.throwIfAborted();
+    if (spec.signal?.aborted === true) {
+      throw new ProximaError(ErrorCode.CANCELLED, `${this.describe(spec)}: cancelled`, {
+        cause: spec.signal.reason,
+      });
+    }
     const timeoutMs = spec.timeoutMs ?? this.options.timeoutMs;
     const timeout = new AbortController();
     const timer =
