@@ -28,6 +28,18 @@ export interface EtcdClusterOptions {
    */
   readonly heartbeatMs?: number;
   readonly electionMs?: number;
+  /**
+   * Also serve clients over TLS on a second port (`tlsEndpoint`), requiring client certificates
+   * signed by `caFile`. The plain port stays open for the helpers' own health checks.
+   */
+  readonly tls?: EtcdTlsFiles | undefined;
+}
+
+/** PEM files for a TLS client listener. */
+export interface EtcdTlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
 }
 
 /** One etcd member: fixed ports and data dir, so it can be killed and restarted in place. */
@@ -37,6 +49,8 @@ export interface EtcdMember {
   readonly peerPort: number;
   /** `127.0.0.1:port`, as `etcd://` URLs list endpoints. */
   readonly endpoint: string;
+  /** `127.0.0.1:port` of the TLS listener, when the cluster has one. */
+  readonly tlsEndpoint: string | undefined;
   readonly dataDir: string;
   process: OwnedProcess | undefined;
 }
@@ -75,17 +89,20 @@ export class EtcdCluster {
       members: options.members ?? 1,
       heartbeatMs: options.heartbeatMs ?? 50,
       electionMs: options.electionMs ?? 750,
+      tls: options.tls,
     };
     const root = await mkdtemp(join(tmpdir(), 'proxima-etcd-'));
     const members: EtcdMember[] = [];
     for (let i = 0; i < resolved.members; i++) {
       const clientPort = await freePort();
       const peerPort = await freePort();
+      const tlsEndpoint = resolved.tls === undefined ? undefined : `127.0.0.1:${await freePort()}`;
       members.push({
         name: `m${i}`,
         clientPort,
         peerPort,
         endpoint: `127.0.0.1:${clientPort}`,
+        tlsEndpoint,
         dataDir: join(root, `m${i}`),
         process: undefined,
       });
@@ -199,11 +216,24 @@ export class EtcdCluster {
 
   private spawn(member: EtcdMember): void {
     const peers = this.members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
+    const plain = `http://127.0.0.1:${member.clientPort}`;
+    const tls = this.options.tls;
+    const secure = member.tlsEndpoint === undefined ? [] : [`https://${member.tlsEndpoint}`];
+    const tlsArgs =
+      tls === undefined
+        ? []
+        : [
+            `--cert-file=${tls.certFile}`,
+            `--key-file=${tls.keyFile}`,
+            `--trusted-ca-file=${tls.caFile}`,
+            '--client-cert-auth',
+          ];
     member.process = this.group.start(`etcd-${member.name}`, ETCD_BINARY, [
       `--name=${member.name}`,
       `--data-dir=${member.dataDir}`,
-      `--listen-client-urls=http://127.0.0.1:${member.clientPort}`,
-      `--advertise-client-urls=http://127.0.0.1:${member.clientPort}`,
+      `--listen-client-urls=${[plain, ...secure].join(',')}`,
+      `--advertise-client-urls=${[plain, ...secure].join(',')}`,
+      ...tlsArgs,
       `--listen-peer-urls=http://127.0.0.1:${member.peerPort}`,
       `--initial-advertise-peer-urls=http://127.0.0.1:${member.peerPort}`,
       `--initial-cluster=${peers}`,

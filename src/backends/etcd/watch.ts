@@ -69,7 +69,8 @@ export async function* watchService(
         continue;
       }
       for await (const response of watchStream(connection, { ...range, start_revision: next }, signal)) {
-        backoff = initialBackoff;
+        // A stream that answers beyond its creation is healthy again (a flapping one keeps backing off).
+        if (!response.created) backoff = initialBackoff;
         if (response.canceled) {
           if (Number(response.compact_revision) > 0) {
             needReset = true;

@@ -1,0 +1,160 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isProximaError } from '../../src/core/errors.js';
+import { openRegistry } from '../../src/registry/open.js';
+import type { Registry } from '../../src/registry/registry.js';
+import { WatchRecorder } from '../../src/registry/testing/watch-recorder.js';
+import { EtcdCluster } from '../support/etcd.js';
+import { ProcessGroup } from '../support/processes.js';
+import { viewOf } from './view.js';
+
+const run = promisify(execFile);
+
+/** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */
+async function makeCertificates(
+  dir: string,
+): Promise<Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey', string>> {
+  const file = (name: string): string => join(dir, name);
+  const openssl = (...args: string[]): Promise<unknown> => run('openssl', args, { timeout: 30_000 });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await openssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.pem'),
+    '-days',
+    '1',
+    '-subj',
+    '/CN=proxima-test-ca',
+  );
+  for (const [name, usage] of [
+    ['server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n'],
+    ['client', 'extendedKeyUsage=clientAuth\n'],
+  ] as const) {
+    await writeFile(file(`${name}.ext`), usage);
+    await openssl(
+      'req',
+      ...ec,
+      '-keyout',
+      file(`${name}.key`),
+      '-out',
+      file(`${name}.csr`),
+      '-subj',
+      `/CN=${name === 'client' ? 'app' : '127.0.0.1'}`,
+    );
+    await openssl(
+      'x509',
+      '-req',
+      '-in',
+      file(`${name}.csr`),
+      '-CA',
+      file('ca.pem'),
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      file(`${name}.pem`),
+      '-days',
+      '1',
+      '-extfile',
+      file(`${name}.ext`),
+    );
+  }
+  return {
+    ca: file('ca.pem'),
+    serverCert: file('server.pem'),
+    serverKey: file('server.key'),
+    clientCert: file('client.pem'),
+    clientKey: file('client.key'),
+  };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return isProximaError(error) ? error.code : `not a ProximaError: ${String(error)}`;
+  }
+  return 'no error';
+}
+
+describe('etcd backend: user/password auth and TLS pass through to etcd', () => {
+  const group = new ProcessGroup();
+  let dir: string;
+  let certs: Awaited<ReturnType<typeof makeCertificates>>;
+  let etcd: EtcdCluster;
+  const opened: Registry[] = [];
+  const open = async (url: string): Promise<Registry> => {
+    const registry = await openRegistry(url);
+    opened.push(registry);
+    return registry;
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'proxima-etcd-tls-'));
+    certs = await makeCertificates(dir);
+    etcd = await EtcdCluster.start(group, {
+      tls: { certFile: certs.serverCert, keyFile: certs.serverKey, caFile: certs.ca },
+    });
+    const etcdctl = (...args: string[]): Promise<unknown> =>
+      run('etcdctl', [`--endpoints=${etcd.endpoints[0]}`, ...args], {
+        timeout: 10_000,
+        env: { ...process.env, ETCDCTL_API: '3' },
+      });
+    await etcdctl('user', 'add', 'root', '--new-user-password=rootpw');
+    await etcdctl('role', 'add', 'proxima');
+    await etcdctl('role', 'grant-permission', 'proxima', '--prefix=true', 'readwrite', '/secure/');
+    await etcdctl('user', 'add', 'app', '--new-user-password=apppw');
+    await etcdctl('user', 'grant-role', 'app', 'proxima');
+    await etcdctl('auth', 'enable');
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(opened.map((r) => r.close()));
+    await etcd?.stop();
+    await group.killAll();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('registers with a password, is refused with a wrong one or outside its prefix, and works over mutual TLS', async () => {
+    const plain = etcd.members[0]?.endpoint as string;
+    const secure = etcd.members[0]?.tlsEndpoint as string;
+    const app = await open(`etcd://app:apppw@${plain}/secure`);
+    const registration = await app.register(
+      { service: 'vault', id: 'v1', address: '127.0.0.1:24000' },
+      { ttlMs: 10_000 },
+    );
+    await registration.keepAlive();
+    expect((await app.list('vault')).instances).toEqual([registration.instance]);
+
+    expect(await codeOf((await open(`etcd://app:wrong@${plain}/secure`)).list('vault'))).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect(await codeOf((await open(`etcd://app:apppw@${plain}/elsewhere`)).list('vault'))).toBe(
+      'PERMISSION_DENIED',
+    );
+
+    const tlsQuery = `ca=${certs.ca}&cert=${certs.clientCert}&key=${certs.clientKey}`;
+    const overTls = await open(`etcd://app:apppw@${secure}/secure?${tlsQuery}`);
+    expect((await overTls.list('vault')).instances).toEqual([registration.instance]);
+    const watch = WatchRecorder.start(overTls, 'vault');
+    try {
+      await watch.waitForCount(1);
+      await registration.update({ weight: 5 });
+      await watch.waitFor((events) => viewOf(events).get('v1')?.weight === 5, 'the update over TLS');
+    } finally {
+      await watch.stop();
+    }
+    // Without a client certificate the TLS listener refuses the connection.
+    const anonymous = await open(`etcd://app:apppw@${secure}/secure?ca=${certs.ca}&callTimeout=1500ms`);
+    expect(await codeOf(anonymous.list('vault'))).toBe('UNAVAILABLE');
+    await registration.deregister();
+  }, 60_000);
+});
