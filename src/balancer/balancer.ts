@@ -18,5 +18,14 @@ export interface BalancerDeps {
  */
 export interface Balancer {
   readonly name: string;
-  build(endpoints: readonly EndpointStats[]): Picker;
+  build(endpoints: readonly EndpointStats[], options?: BuildOptions): Picker;
+}
+
+/** How a picker treats health. */
+export interface BuildOptions {
+  /**
+   * Panic: pick among all endpoints, ejected or with open breakers included (Envoy's panic
+   * routing, when too few are healthy for health to be trusted). `exclude` still applies.
+   */
+  readonly panic?: boolean;
 }

@@ -119,7 +119,7 @@ describe('power of two choices', () => {
             draws.push(r);
             return r;
           };
-          const picker = new TwoChoicesPicker(stats, { clock, random: recording }, lower);
+          const picker = new TwoChoicesPicker(stats, { clock, random: recording }, lower, false);
           const before = stats.map((s) => loadOf(s));
           const chosen = okId(picker.pick());
           const n = stats.length;

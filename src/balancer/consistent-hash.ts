@@ -21,7 +21,10 @@ export interface ConsistentHashOptions {
  * load, a hot key spills clockwise instead of overloading its owner.
  */
 export function consistentHashBalancer(options: ConsistentHashOptions, deps: BalancerDeps): Balancer {
-  return { name: 'consistent-hash', build: (endpoints) => new RingPicker(endpoints, options, deps) };
+  return {
+    name: 'consistent-hash',
+    build: (endpoints, build) => new RingPicker(endpoints, options, deps, build?.panic ?? false),
+  };
 }
 
 class RingPicker implements Picker {
@@ -35,6 +38,7 @@ class RingPicker implements Picker {
     endpoints: readonly EndpointStats[],
     private readonly options: ConsistentHashOptions,
     private readonly deps: BalancerDeps,
+    private readonly panic: boolean,
   ) {
     this.endpoints = endpoints.slice();
     for (const s of this.endpoints) s.joinGroup(this.group);
@@ -55,7 +59,7 @@ class RingPicker implements Picker {
     const key = context?.hashKey;
     if (key === undefined) {
       const i = (this.deps.random() * n) | 0;
-      return scanFrom(this.endpoints, i, exclude) ?? this.fail;
+      return scanFrom(this.endpoints, i, exclude, this.panic) ?? this.fail;
     }
     const capacity = Math.ceil((this.options.loadFactor * (this.group.pending + 1)) / n);
     const points = this.points;
@@ -66,7 +70,7 @@ class RingPicker implements Picker {
     for (let step = 0; step < size; step++, at++) {
       if (at === size) at = 0;
       const s = this.endpoints[this.owners[at]!]!;
-      if (!usable(s, exclude)) continue;
+      if (!usable(s, exclude, this.panic)) continue;
       if (s.pending < capacity) return s.start();
       fallback ??= s;
     }

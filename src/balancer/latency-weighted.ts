@@ -23,7 +23,7 @@ export interface LatencyWeightedOptions {
 export function latencyWeightedBalancer(options: LatencyWeightedOptions, deps: BalancerDeps): Balancer {
   return {
     name: 'latency-weighted',
-    build: (endpoints) => new LatencyWeightedPicker(endpoints, options, deps),
+    build: (endpoints, build) => new LatencyWeightedPicker(endpoints, options, deps, build?.panic ?? false),
   };
 }
 
@@ -38,6 +38,7 @@ class LatencyWeightedPicker implements Picker {
     endpoints: readonly EndpointStats[],
     private readonly options: LatencyWeightedOptions,
     private readonly deps: BalancerDeps,
+    private readonly panic: boolean,
   ) {
     this.endpoints = endpoints.slice();
     this.cumulative = new Float64Array(this.endpoints.length);
@@ -52,8 +53,8 @@ class LatencyWeightedPicker implements Picker {
     const i = this.total > 0 ? searchCumulative(this.cumulative, this.deps.random() * this.total) : 0;
     const s = endpoints[i]!;
     const exclude = context?.exclude;
-    if (usable(s, exclude)) return s.start();
-    return scanFrom(endpoints, i + 1, exclude) ?? this.fail;
+    if (usable(s, exclude, this.panic)) return s.start();
+    return scanFrom(endpoints, i + 1, exclude, this.panic) ?? this.fail;
   }
 
   private refresh(now: number): void {

@@ -42,13 +42,17 @@ export const peakEwmaLower: Lower = (a, b) => {
 export function leastRequestBalancer(deps: BalancerDeps): Balancer {
   return {
     name: 'least-request',
-    build: (endpoints) => new TwoChoicesPicker(endpoints, deps, byLoad(requestLoad)),
+    build: (endpoints, build) =>
+      new TwoChoicesPicker(endpoints, deps, byLoad(requestLoad), build?.panic ?? false),
   };
 }
 
 /** Power of two choices over peak-EWMA load: the default balancer inside a tier. */
 export function peakEwmaBalancer(deps: BalancerDeps): Balancer {
-  return { name: 'peak-ewma', build: (endpoints) => new TwoChoicesPicker(endpoints, deps, peakEwmaLower) };
+  return {
+    name: 'peak-ewma',
+    build: (endpoints, build) => new TwoChoicesPicker(endpoints, deps, peakEwmaLower, build?.panic ?? false),
+  };
 }
 
 /** The shared P2C picker, parameterised by the load comparison. */
@@ -60,6 +64,7 @@ export class TwoChoicesPicker implements Picker {
     endpoints: readonly EndpointStats[],
     private readonly deps: BalancerDeps,
     private readonly lower: Lower,
+    private readonly panic: boolean,
   ) {
     this.endpoints = endpoints.slice();
   }
@@ -70,7 +75,7 @@ export class TwoChoicesPicker implements Picker {
     const exclude = context?.exclude;
     if (n < 2) {
       const only = endpoints[0];
-      return only !== undefined && usable(only, exclude) ? only.start() : this.fail;
+      return only !== undefined && usable(only, exclude, this.panic) ? only.start() : this.fail;
     }
     const random = this.deps.random;
     const i = (random() * n) | 0;
@@ -78,11 +83,11 @@ export class TwoChoicesPicker implements Picker {
     if (j >= i) j++;
     const a = endpoints[i]!;
     const b = endpoints[j]!;
-    const okA = usable(a, exclude);
-    const okB = usable(b, exclude);
+    const okA = usable(a, exclude, this.panic);
+    const okB = usable(b, exclude, this.panic);
     if (okA && okB) return this.lower(a, b) ? b.start() : a.start();
     if (okA) return a.start();
     if (okB) return b.start();
-    return scanFrom(endpoints, j + 1, exclude) ?? this.fail;
+    return scanFrom(endpoints, j + 1, exclude, this.panic) ?? this.fail;
   }
 }

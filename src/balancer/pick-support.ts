@@ -2,9 +2,9 @@ import { ProximaError } from '../core/errors.js';
 import type { EndpointStats, OkPick } from '../health/endpoint-stats.js';
 import type { PickResult } from './picker.js';
 
-/** True when `s` may take this call: available and not already tried by it. */
-export function usable(s: EndpointStats, exclude: ReadonlySet<string> | undefined): boolean {
-  return s.available && (exclude === undefined || !exclude.has(s.id));
+/** True when `s` may take this call: available (or in panic) and not already tried by it. */
+export function usable(s: EndpointStats, exclude: ReadonlySet<string> | undefined, panic: boolean): boolean {
+  return (s.available || panic) && (exclude === undefined || !exclude.has(s.id));
 }
 
 /**
@@ -15,11 +15,12 @@ export function scanFrom(
   endpoints: readonly EndpointStats[],
   start: number,
   exclude: ReadonlySet<string> | undefined,
+  panic: boolean,
 ): OkPick | undefined {
   const n = endpoints.length;
   for (let k = 0; k < n; k++) {
     const s = endpoints[(start + k) % n]!;
-    if (usable(s, exclude)) return s.start();
+    if (usable(s, exclude, panic)) return s.start();
   }
   return undefined;
 }

@@ -8,7 +8,10 @@ import type { PickContext, Picker, PickResult } from './picker.js';
  * captured when the picker is built).
  */
 export function randomBalancer(deps: BalancerDeps): Balancer {
-  return { name: 'random', build: (endpoints) => new RandomPicker(endpoints, deps) };
+  return {
+    name: 'random',
+    build: (endpoints, build) => new RandomPicker(endpoints, deps, build?.panic ?? false),
+  };
 }
 
 class RandomPicker implements Picker {
@@ -20,6 +23,7 @@ class RandomPicker implements Picker {
   constructor(
     endpoints: readonly EndpointStats[],
     private readonly deps: BalancerDeps,
+    private readonly panic: boolean,
   ) {
     this.endpoints = endpoints.slice();
     const weights = this.endpoints.map((s) => s.effectiveWeight);
@@ -36,7 +40,7 @@ class RandomPicker implements Picker {
     const i = this.cumulative === undefined ? (r * n) | 0 : searchCumulative(this.cumulative, r * this.total);
     const s = this.endpoints[i]!;
     const exclude = context?.exclude;
-    if (usable(s, exclude)) return s.start();
-    return scanFrom(this.endpoints, i + 1, exclude) ?? this.fail;
+    if (usable(s, exclude, this.panic)) return s.start();
+    return scanFrom(this.endpoints, i + 1, exclude, this.panic) ?? this.fail;
   }
 }

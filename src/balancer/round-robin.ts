@@ -8,7 +8,10 @@ import type { PickContext, Picker, PickResult } from './picker.js';
  * not march in step (grpc-js does the same).
  */
 export function roundRobinBalancer(deps: BalancerDeps): Balancer {
-  return { name: 'round-robin', build: (endpoints) => new RoundRobinPicker(endpoints, deps) };
+  return {
+    name: 'round-robin',
+    build: (endpoints, build) => new RoundRobinPicker(endpoints, deps, build?.panic ?? false),
+  };
 }
 
 class RoundRobinPicker implements Picker {
@@ -16,7 +19,11 @@ class RoundRobinPicker implements Picker {
   private next: number;
   private readonly fail = noEndpoints();
 
-  constructor(endpoints: readonly EndpointStats[], deps: BalancerDeps) {
+  constructor(
+    endpoints: readonly EndpointStats[],
+    deps: BalancerDeps,
+    private readonly panic: boolean,
+  ) {
     this.endpoints = endpoints.slice();
     this.next = (deps.random() * this.endpoints.length) | 0;
   }
@@ -28,7 +35,7 @@ class RoundRobinPicker implements Picker {
     this.next = i + 1 === n ? 0 : i + 1;
     const s = this.endpoints[i]!;
     const exclude = context?.exclude;
-    if (usable(s, exclude)) return s.start();
-    return scanFrom(this.endpoints, i + 1, exclude) ?? this.fail;
+    if (usable(s, exclude, this.panic)) return s.start();
+    return scanFrom(this.endpoints, i + 1, exclude, this.panic) ?? this.fail;
   }
 }

@@ -19,7 +19,7 @@ export interface WeightedRoundRobinOptions {
 export function weightedRoundRobinBalancer(options: WeightedRoundRobinOptions): Balancer {
   return {
     name: 'weighted-round-robin',
-    build: (endpoints) => new SmoothWeightedPicker(endpoints, options.maxFails),
+    build: (endpoints, build) => new SmoothWeightedPicker(endpoints, options.maxFails, build?.panic ?? false),
   };
 }
 
@@ -35,6 +35,7 @@ class SmoothWeightedPicker implements Picker {
   constructor(
     endpoints: readonly EndpointStats[],
     private readonly maxFails: number,
+    private readonly panic: boolean,
   ) {
     this.endpoints = endpoints.slice();
     this.weight = Float64Array.from(this.endpoints, (s) => s.effectiveWeight);
@@ -56,7 +57,7 @@ class SmoothWeightedPicker implements Picker {
         seenFailures[i] = failures;
         effective[i] = Math.max(0, effective[i]! - (fresh * weight[i]!) / this.maxFails);
       }
-      if (!usable(s, exclude)) continue;
+      if (!usable(s, exclude, this.panic)) continue;
       const e = effective[i]!;
       current[i]! += e;
       total += e;

@@ -77,7 +77,14 @@ export function buildPlan(input: PlanInput): Plan {
     share: number,
   ) => {
     if (endpoints.length > 0)
-      routes.push({ name, level, endpoints, panic, baseShare: share, picker: balancer.build(endpoints) });
+      routes.push({
+        name,
+        level,
+        endpoints,
+        panic,
+        baseShare: share,
+        picker: balancer.build(endpoints, { panic }),
+      });
   };
   let zone: ZonePlan | undefined;
   units.forEach((unit, u) => {

@@ -113,6 +113,18 @@ describe('router', () => {
     expect(drive(r, 2000).get('a3')).toBeGreaterThan(0);
   });
 
+  it('panics below 50% healthy: spreads over all endpoints, ejected ones included', () => {
+    const r = router(new FakeClock(), {
+      health: { breaker: { enabled: false }, outlier: { maxEjectionPercent: 100 }, weights: 'none' },
+    });
+    r.update(Array.from({ length: 4 }, (_, i) => at(`a${i}`, 'r1', 'a')));
+    for (const id of ['a0', 'a1', 'a2']) {
+      for (let k = 0; k < 5; k++) r.stats(id)!.start().tracker.done('failure', 1);
+    }
+    expect(r.explain().totalPanic).toBe(true);
+    expect(drive(r, 400).size).toBe(4);
+  });
+
   it('excludes DOWN and DRAINING instances from new picks and says why', () => {
     const r = router(new FakeClock());
     r.update([
