@@ -19,14 +19,14 @@ type OkPick = Extract<PickResult, { kind: 'ok' }>;
 export async function runBroadcast<T>(
   policy: CallPolicy,
   attempt: Attempt<T>,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
   deadline: Deadline | undefined,
   hashKey: string | undefined,
 ): Promise<ReadonlyArray<BroadcastReply<T>>> {
   const tried = new Set<string>();
   const context: PickContext = { hashKey, exclude: tried };
   let first = policy.getPicker().pick(context);
-  if (first.kind === 'wait') first = await waitForPick(policy, context, signal);
+  if (first.kind === 'wait') first = await waitForPick(policy, context, signal, deadline);
   if (first.kind === 'fail') throw first.error;
   const picks: OkPick[] = [first];
   tried.add(first.endpoint.id);

@@ -12,6 +12,11 @@ export interface CallContext {
 // holds nothing itself; every value lives in the async context that `run` creates.
 const storage = new AsyncLocalStorage<CallContext>();
 
+/** Deadline and signal of the call this code runs inside (one lookup for both, for the client). */
+export function currentCallContext(): CallContext | undefined {
+  return storage.getStore();
+}
+
 /**
  * The deadline of the call this code runs inside (set by the RPC server around a handler, or by
  * {@link withDeadline}), or undefined outside any call. The client uses it so a handler that calls

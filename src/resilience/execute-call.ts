@@ -1,10 +1,10 @@
-import { ErrorCode, toProximaError, type ProximaError } from '../core/errors.js';
+import { ErrorCode, invalidArgument, toProximaError } from '../core/errors.js';
 import { runBroadcast } from './broadcast.js';
-import { abortError, CallSignal, Deadline } from './deadline.js';
-import { currentDeadline, currentSignal } from './deadline-context.js';
+import { abortError, Deadline } from './deadline.js';
+import { currentCallContext } from './deadline-context.js';
 import { mayRetry } from './outcome.js';
-import type { Attempt, CallOptions, CallPolicy, CallResult, FailMode } from './policy.js';
-import { runRace } from './race.js';
+import type { Attempt, CallOptions, CallPolicy, CallResult, FailMode, HedgingPolicy } from './policy.js';
+import { runRace, type RaceShape } from './race.js';
 import { runSequential } from './sequential.js';
 
 /** Background tries of `failback` without any timeout configured get this long each. */
@@ -17,7 +17,7 @@ const FAILBACK_DEFAULT_TIMEOUT_MS = 5000;
  *
  * The call's deadline is the earliest of `call.deadline`, the timeout (`call.timeoutMs`, else the
  * policy's) and the deadline inherited from the call being served ({@link currentDeadline}); when
- * it passes the call fails with DEADLINE_EXCEEDED. Cancelling `call.signal` (or the served call's
+ * it passes the call fails with DEADLINE_EXCEEDED (enforced by the attempt, see {@link Attempt}). Cancelling `call.signal` (or the served call's
  * signal) fails it with CANCELLED. The result type follows the fail mode ({@link CallResult}).
  *
  * @example
@@ -28,110 +28,94 @@ const FAILBACK_DEFAULT_TIMEOUT_MS = 5000;
  * );
  * ```
  */
-export async function executeCall<T, M extends FailMode>(
+export function executeCall<T, M extends FailMode>(
   policy: CallPolicy<M>,
   attempt: Attempt<T>,
   call?: CallOptions<T>,
 ): Promise<CallResult<T, M>> {
-  const deadline = callDeadline(policy, call);
-  const scope = new CallSignal(deadline, callerSignal(call));
-  const signal = scope.signal;
+  const inherited = currentCallContext();
+  const deadline = callDeadline(policy, call, inherited?.deadline);
+  const signal = callerSignal(call, inherited?.signal);
+  if (signal?.aborted) return Promise.reject(abortError(signal));
   const hashKey = call?.hashKey;
-  try {
-    if (signal.aborted) throw abortError(signal);
-    switch (policy.failMode) {
-      case 'failfast':
-        return (await runSequential(policy, attempt, signal, deadline, hashKey, 1, false)) as CallResult<
-          T,
-          M
-        >;
-      case 'failover': {
-        const hedging = policy.hedging;
-        if (hedging === undefined) {
-          return (await runSequential(
-            policy,
-            attempt,
-            signal,
-            deadline,
-            hashKey,
-            policy.maxAttempts,
-            false,
-          )) as CallResult<T, M>;
-        }
-        const shape = {
-          initial: 1,
-          maxAttempts: hedging.maxAttempts,
-          hedgeDelayMs: hedgeDelay(policy),
-          hedged: true,
-        };
-        return (await runRace(policy, attempt, signal, deadline, hashKey, shape)) as CallResult<T, M>;
-      }
-      case 'failretry':
-        return (await runSequential(
-          policy,
-          attempt,
-          signal,
-          deadline,
-          hashKey,
-          policy.maxAttempts,
-          true,
-        )) as CallResult<T, M>;
-      case 'forking': {
-        const shape = {
-          initial: policy.forks,
-          maxAttempts: policy.forks,
-          hedgeDelayMs: undefined,
-          hedged: false,
-        };
-        return (await runRace(policy, attempt, signal, deadline, hashKey, shape)) as CallResult<T, M>;
-      }
-      case 'broadcast':
-        return (await runBroadcast(policy, attempt, signal, deadline, hashKey)) as CallResult<T, M>;
-      case 'failsafe':
-        return (await failsafe(policy, attempt, signal, deadline, call)) as CallResult<T, M>;
-      case 'failback':
-        return (await failback(policy, attempt, signal, deadline, call)) as CallResult<T, M>;
+  let result: Promise<unknown>;
+  switch (policy.failMode) {
+    case 'failfast':
+      result = runSequential(policy, attempt, signal, deadline, hashKey, 1, false);
+      break;
+    case 'failover':
+      result =
+        policy.hedging === undefined
+          ? runSequential(policy, attempt, signal, deadline, hashKey, policy.maxAttempts, false)
+          : runRace(policy, attempt, signal, deadline, hashKey, hedgedShape(policy.hedging));
+      break;
+    case 'failretry':
+      result = runSequential(policy, attempt, signal, deadline, hashKey, policy.maxAttempts, true);
+      break;
+    case 'forking': {
+      const shape = {
+        initial: policy.forks,
+        maxAttempts: policy.forks,
+        hedgeDelayMs: undefined,
+        hedged: false,
+      };
+      result = runRace(policy, attempt, signal, deadline, hashKey, shape);
+      break;
     }
-    // Unreachable for a policy built by callPolicy(); kept for plain objects typed loosely.
-    throw new TypeError(`unknown fail mode ${String(policy.failMode)}`);
-  } catch (thrown) {
-    throw signal.aborted ? abortError(signal) : toProximaError(thrown);
-  } finally {
-    scope[Symbol.dispose]();
+    case 'broadcast':
+      result = runBroadcast(policy, attempt, signal, deadline, hashKey);
+      break;
+    case 'failsafe':
+      result = failsafe(policy, attempt, signal, deadline, call);
+      break;
+    case 'failback':
+      result = failback(policy, attempt, signal, deadline, call);
+      break;
+    default:
+      // Unreachable for a policy built by callPolicy(); kept for plain objects typed loosely.
+      result = Promise.reject(
+        invalidArgument('policy.failMode', `unknown fail mode ${String(policy.failMode)}`),
+      );
   }
+  return result as Promise<CallResult<T, M>>;
 }
 
-function callDeadline(policy: CallPolicy, call: CallOptions | undefined): Deadline | undefined {
+function callDeadline(
+  policy: CallPolicy,
+  call: CallOptions | undefined,
+  inherited: Deadline | undefined,
+): Deadline | undefined {
   let deadline = call?.deadline;
   const timeoutMs = call?.timeoutMs ?? policy.timeoutMs;
   if (timeoutMs !== undefined) deadline = Deadline.after(policy.clock, timeoutMs).earliest(deadline);
-  const inherited = currentDeadline();
   return inherited === undefined ? deadline : inherited.earliest(deadline);
 }
 
-function callerSignal(call: CallOptions | undefined): AbortSignal | undefined {
+function callerSignal(
+  call: CallOptions | undefined,
+  inherited: AbortSignal | undefined,
+): AbortSignal | undefined {
   const own = call?.signal;
-  const inherited = currentSignal();
   if (own === undefined || inherited === undefined || own === inherited) return own ?? inherited;
   return AbortSignal.any([own, inherited]);
 }
 
-function hedgeDelay(policy: CallPolicy): number {
-  const h = policy.hedging;
-  if (h === undefined) return 0;
-  const observed = h.percentile === undefined ? undefined : h.estimator?.quantile(h.percentile);
-  return Math.max(h.minDelayMs, observed ?? h.delayMs);
+function hedgedShape(hedging: HedgingPolicy): RaceShape {
+  const observed =
+    hedging.percentile === undefined ? undefined : hedging.estimator?.quantile(hedging.percentile);
+  const hedgeDelayMs = Math.max(hedging.minDelayMs, observed ?? hedging.delayMs);
+  return { initial: 1, maxAttempts: hedging.maxAttempts, hedgeDelayMs, hedged: true };
 }
 
 /** True when the caller (not a deadline) cancelled: failsafe and failback must not hide that. */
-function callerCancelled(signal: AbortSignal): boolean {
-  return signal.aborted && abortError(signal).code === ErrorCode.CANCELLED;
+function callerCancelled(signal: AbortSignal | undefined): boolean {
+  return signal !== undefined && signal.aborted && abortError(signal).code === ErrorCode.CANCELLED;
 }
 
 async function failsafe<T>(
   policy: CallPolicy,
   attempt: Attempt<T>,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
   deadline: Deadline | undefined,
   call: CallOptions<T> | undefined,
 ): Promise<T | undefined> {
@@ -139,7 +123,7 @@ async function failsafe<T>(
     return await runSequential(policy, attempt, signal, deadline, call?.hashKey, 1, false);
   } catch (thrown) {
     if (callerCancelled(signal)) throw thrown;
-    const error = signal.aborted ? abortError(signal) : toProximaError(thrown);
+    const error = toProximaError(thrown);
     policy.logger?.warn({ err: error, code: error.code }, 'failsafe: call failed, returning the fallback');
     return call?.fallback?.(error);
   }
@@ -148,14 +132,14 @@ async function failsafe<T>(
 async function failback<T>(
   policy: CallPolicy,
   attempt: Attempt<T>,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
   deadline: Deadline | undefined,
   call: CallOptions<T> | undefined,
 ): Promise<T | undefined> {
   try {
     return await runSequential(policy, attempt, signal, deadline, call?.hashKey, 1, false);
   } catch (thrown) {
-    const error: ProximaError = signal.aborted ? abortError(signal) : toProximaError(thrown);
+    const error = toProximaError(thrown);
     const queue = policy.failbackQueue;
     if (queue === undefined || callerCancelled(signal) || !mayRetry(error, policy.idempotent)) throw error;
     const hashKey = call?.hashKey;
@@ -163,15 +147,10 @@ async function failback<T>(
     const timeoutMs = call?.timeoutMs ?? policy.timeoutMs ?? FAILBACK_DEFAULT_TIMEOUT_MS;
     const queued = queue.enqueue(
       async (queueSignal, retry) => {
-        const tryDeadline = Deadline.after(policy.clock, timeoutMs);
-        const scope = new CallSignal(tryDeadline, queueSignal);
         const tryAttempt: Attempt<T> = (endpoint, context) =>
           attempt(endpoint, { ...context, attempt: retry + 1 });
-        try {
-          await runSequential(policy, tryAttempt, scope.signal, tryDeadline, hashKey, 1, false);
-        } finally {
-          scope[Symbol.dispose]();
-        }
+        const tryDeadline = Deadline.after(policy.clock, timeoutMs);
+        await runSequential(policy, tryAttempt, queueSignal, tryDeadline, hashKey, 1, false);
       },
       (e) => mayRetry(e, policy.idempotent),
     );

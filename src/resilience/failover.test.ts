@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../core/testing/fake-clock.js';
 import { callPolicy } from './call-policy.js';
 import { Deadline } from './deadline.js';
-import { withDeadline } from './deadline-context.js';
+import { withCallContext, withDeadline } from './deadline-context.js';
 import { executeCall } from './execute-call.js';
 import { RetryBudget } from './retry-budget.js';
 import {
@@ -23,6 +23,8 @@ describe('failover', () => {
     expect(picker.kinds()).toEqual(['success']);
     expect(picker.trackers[0]?.reports[0]?.latencyMs).toBe(3);
     expect(picker.contexts).toEqual([undefined]);
+    // Nothing can cancel this call, so no AbortSignal was made for it.
+    expect(attempts.calls[0]?.signal).toBeUndefined();
     expect(clock.pendingTimers).toBe(0);
   });
 
@@ -123,7 +125,6 @@ describe('failover', () => {
     expect(error?.code).toBe('DEADLINE_EXCEEDED');
     expect(picker.kinds()).toEqual(['failure', 'timeout']);
     expect(picker.trackers[1]?.reports[0]?.latencyMs).toBe(90);
-    expect(attempts.calls[1]?.signal.aborted).toBe(true);
     expect(clock.pendingTimers).toBe(0);
   });
 
@@ -139,11 +140,21 @@ describe('failover', () => {
   });
 
   it('inherits the deadline of the call being served', async () => {
-    const { clock, attempts, policy } = setup(() => ({ hang: true }), { timeoutMs: 10_000 });
+    const { clock, picker, attempts, policy } = setup(() => ({ hang: true }), { timeoutMs: 10_000 });
     const started = withDeadline(Deadline.after(clock, 30), () => executeCall(policy, attempts.attempt));
     const { error } = await settle(clock, started, 31);
     expect(error?.code).toBe('DEADLINE_EXCEEDED');
-    expect(attempts.calls[0]?.signal.aborted).toBe(true);
+    expect(picker.kinds()).toEqual(['timeout']);
+  });
+
+  it('is cancelled with the call being served', async () => {
+    const { clock, picker, attempts, policy } = setup(() => ({ hang: true }));
+    const served = new AbortController();
+    const started = withCallContext({ signal: served.signal }, () => executeCall(policy, attempts.attempt));
+    await clock.advance(5);
+    served.abort();
+    expect((await settle(clock, started)).error?.code).toBe('CANCELLED');
+    expect(picker.kinds()).toEqual(['cancelled']);
   });
 
   it('passes the call deadline to each attempt', async () => {

@@ -16,11 +16,11 @@ const ENDPOINT_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 
 /**
  * How an attempt that threw `error` ended, for the endpoint's tracker. `signal` is the attempt's
- * signal: once it aborted, the reason decides (a deadline is a `timeout`, anything else
- * `cancelled`), whatever error the attempt produced on its way out.
+ * signal: once it aborted, the reason decides (a DEADLINE_EXCEEDED reason is a `timeout`, anything
+ * else `cancelled`), whatever error the attempt produced on its way out.
  */
-export function outcomeOf(error: ProximaError, signal: AbortSignal): OutcomeKind {
-  if (signal.aborted) {
+export function outcomeOf(error: ProximaError, signal: AbortSignal | undefined): OutcomeKind {
+  if (signal?.aborted) {
     return (signal.reason as { code?: unknown } | undefined)?.code === ErrorCode.DEADLINE_EXCEEDED
       ? 'timeout'
       : 'cancelled';

@@ -41,20 +41,26 @@ export type FailMode = (typeof FAIL_MODES)[number];
 /** What one attempt gets besides the endpoint. */
 export interface AttemptContext {
   /**
-   * Aborts when the call's deadline passes, the caller cancels, or this attempt lost a hedge or
-   * fork. Its `reason` is a ProximaError (DEADLINE_EXCEEDED or CANCELLED).
+   * Present when the attempt can be cancelled: the caller's signal, or the executor's own when
+   * this attempt may lose a hedge or fork. Its `reason` is a ProximaError (CANCELLED) or whatever
+   * the caller aborted with. Absent on the common path: an AbortSignal costs microseconds in Node,
+   * more than the rest of the policy layer together, so none is made when nothing can abort.
    */
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignal | undefined;
   /** 1 for the first attempt of the call, 2 for the next, … */
   readonly attempt: number;
-  /** The call's deadline, to put in the request header; undefined for a call without one. */
+  /**
+   * The call's deadline: the attempt puts it in the request and fails with DEADLINE_EXCEEDED when
+   * it passes (the transport owns that timer, where it can share one per connection).
+   */
   readonly deadline: Deadline | undefined;
 }
 
 /**
- * Sends the call to one endpoint. It must settle soon after `signal` aborts: the executor waits
- * for it, so that the endpoint's tracker learns when the call really ended. Throw a ProximaError
- * (`retryable`, `unprocessed` set truthfully); anything else counts as INTERNAL.
+ * Sends the call to one endpoint. It must end by `deadline` (DEADLINE_EXCEEDED) and soon after
+ * `signal` aborts: the executor waits for it, so that the endpoint's tracker learns when the call
+ * really ended. Throw a ProximaError (`retryable`, `unprocessed` set truthfully); anything else
+ * counts as INTERNAL.
  */
 export type Attempt<T> = (endpoint: Endpoint, context: AttemptContext) => Promise<T>;
 

@@ -37,7 +37,7 @@ interface Run {
 export function runRace<T>(
   policy: CallPolicy,
   attempt: Attempt<T>,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
   deadline: Deadline | undefined,
   hashKey: string | undefined,
   shape: RaceShape,
@@ -61,7 +61,7 @@ class Race<T> {
   constructor(
     private readonly policy: CallPolicy,
     private readonly attempt: Attempt<T>,
-    private readonly signal: AbortSignal,
+    private readonly signal: AbortSignal | undefined,
     private readonly deadline: Deadline | undefined,
     hashKey: string | undefined,
     private readonly shape: RaceShape,
@@ -71,9 +71,10 @@ class Race<T> {
 
   async run(): Promise<T> {
     let first = this.policy.getPicker().pick(this.context);
-    if (first.kind === 'wait') first = await waitForPick(this.policy, this.context, this.signal);
+    if (first.kind === 'wait')
+      first = await waitForPick(this.policy, this.context, this.signal, this.deadline);
     if (first.kind === 'fail') throw first.error;
-    if (this.signal.aborted) {
+    if (this.signal?.aborted) {
       first.tracker.done('cancelled', 0);
       throw abortError(this.signal);
     }
@@ -81,7 +82,7 @@ class Race<T> {
       this.resolve = resolve;
       this.reject = reject;
     });
-    this.signal.addEventListener('abort', this, { once: true });
+    this.signal?.addEventListener('abort', this, { once: true });
     this.launch(first.endpoint, first.tracker);
     for (let i = 1; i < this.shape.initial && !this.finished; i++) {
       if (!this.launchNext()) break;
@@ -90,9 +91,9 @@ class Race<T> {
     return done;
   }
 
-  /** The call's signal aborted: every attempt goes with it. */
+  /** The caller's signal aborted: every attempt goes with it. */
   handleEvent(): void {
-    this.finish(undefined, abortError(this.signal), this.signal.reason);
+    if (this.signal !== undefined) this.finish(undefined, abortError(this.signal), this.signal.reason);
   }
 
   private launch(endpoint: Endpoint, tracker: CallTracker): void {
@@ -175,7 +176,7 @@ class Race<T> {
   private finish(value: T | undefined, error: ProximaError | undefined, abortReason: unknown): void {
     if (this.finished) return;
     this.finished = true;
-    this.signal.removeEventListener('abort', this);
+    this.signal?.removeEventListener('abort', this);
     if (this.timer !== undefined) {
       this.policy.clock.clearTimeout(this.timer);
       this.timer = undefined;

@@ -12,15 +12,16 @@ import type { Attempt, CallPolicy } from './policy.js';
  * already tried) and `failretry` (each retry prefers the same instance). Retries only what
  * {@link mayRetry} allows, while the retry budget has tokens (a call the server never processed
  * retries regardless: it added no load), with full-jitter backoff between attempts — except a
- * failover after an unprocessed error, which goes to another instance at once.
+ * failover after an unprocessed error, which goes to another instance at once. Never sleeps past
+ * the deadline: the last real error is worth more than a DEADLINE_EXCEEDED later.
  *
- * The first attempt allocates nothing here beyond the attempt's context; the set of tried
- * instances and the backoff exist only once a retry happens.
+ * A first attempt that succeeds allocates nothing here beyond the attempt's context: no signal,
+ * no timer, no set of tried instances, no backoff.
  */
 export async function runSequential<T>(
   policy: CallPolicy,
   attempt: Attempt<T>,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
   deadline: Deadline | undefined,
   hashKey: string | undefined,
   maxAttempts: number,
@@ -33,7 +34,7 @@ export async function runSequential<T>(
   let lastError: ProximaError | undefined;
   for (let n = 1; ; n++) {
     let pick = policy.getPicker().pick(context);
-    if (pick.kind === 'wait') pick = await waitForPick(policy, context, signal);
+    if (pick.kind === 'wait') pick = await waitForPick(policy, context, signal, deadline);
     // Out of instances to fail over to: the last real error says more than "no endpoints".
     if (pick.kind === 'fail') throw lastError ?? pick.error;
     const { endpoint, tracker } = pick;
@@ -52,7 +53,7 @@ export async function runSequential<T>(
     const kind = outcomeOf(error, signal);
     tracker.done(kind, clock.now() - start);
     chargeBudget(budget, kind);
-    if (signal.aborted) throw abortError(signal);
+    if (signal?.aborted) throw abortError(signal);
     lastError = error;
     if (n >= maxAttempts || !mayRetry(error, policy.idempotent)) throw error;
     if (!error.unprocessed && !budget.canRetry()) throw error;
@@ -64,6 +65,7 @@ export async function runSequential<T>(
       tried.add(endpoint.id);
       context = { hashKey, exclude: tried };
     }
+    let delay = 0;
     if (sameEndpoint || !error.unprocessed) {
       backoff = (
         backoff ??
@@ -73,15 +75,14 @@ export async function runSequential<T>(
           random: policy.random,
         })
       ).next();
-      const delay = backoff.delayMs;
-      // Sleeping past the deadline only trades a real error for DEADLINE_EXCEEDED.
-      if (deadline !== undefined && delay >= deadline.remaining()) throw error;
-      if (delay > 0) {
-        try {
-          await sleep(clock, delay, signal);
-        } catch {
-          throw abortError(signal);
-        }
+      delay = backoff.delayMs;
+    }
+    if (deadline !== undefined && delay >= deadline.remaining()) throw error;
+    if (delay > 0) {
+      try {
+        await sleep(clock, delay, signal);
+      } catch (thrown) {
+        throw signal?.aborted ? abortError(signal) : toProximaError(thrown);
       }
     }
   }

@@ -99,12 +99,13 @@ export interface AttemptRecord {
   readonly endpointId: string;
   readonly attempt: number;
   readonly at: number;
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignal | undefined;
 }
 
 /**
  * An attempt function driven by a script `(endpointId, attemptNo) => Behaviour`, on a fake clock.
- * It honours its signal like a real transport: an abort rejects at once with the signal's reason.
+ * It behaves like a real transport: its context's deadline fails it with DEADLINE_EXCEEDED, and an
+ * abort of its signal rejects at once with the signal's reason.
  */
 export class ScriptedAttempts<T> {
   readonly calls: AttemptRecord[] = [];
@@ -121,21 +122,36 @@ export class ScriptedAttempts<T> {
       signal: context.signal,
     });
     const behaviour = this.script(endpoint.id, context.attempt);
+    const { signal, deadline } = context;
+    const clock = this.clock;
     return new Promise<T>((resolve, reject) => {
-      const { signal } = context;
-      if (signal.aborted) return reject(signal.reason);
-      const timers = { handle: undefined as TimerHandle | undefined };
-      const onAbort = (): void => {
-        if (timers.handle !== undefined) this.clock.clearTimeout(timers.handle);
-        reject(signal.reason);
+      if (signal?.aborted) return reject(signal.reason);
+      const timers: TimerHandle[] = [];
+      const end = (): void => {
+        for (const t of timers) clock.clearTimeout(t);
+        signal?.removeEventListener('abort', onAbort);
       };
-      signal.addEventListener('abort', onAbort, { once: true });
+      const onAbort = (): void => {
+        end();
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (deadline !== undefined) {
+        timers.push(
+          clock.setTimeout(() => {
+            end();
+            reject(new ProximaError('DEADLINE_EXCEEDED', 'deadline passed in flight'));
+          }, deadline.remaining()),
+        );
+      }
       if ('hang' in behaviour) return;
-      timers.handle = this.clock.setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        if ('ok' in behaviour) resolve(behaviour.ok);
-        else reject(behaviour.error);
-      }, behaviour.afterMs ?? 0);
+      timers.push(
+        clock.setTimeout(() => {
+          end();
+          if ('ok' in behaviour) resolve(behaviour.ok);
+          else reject(behaviour.error);
+        }, behaviour.afterMs ?? 0),
+      );
     });
   };
 
