@@ -42,7 +42,7 @@ async function setup(): Promise<{ call: Call; stop: () => Promise<unknown> }> {
           waiting.length = 0;
           head = 0;
         }
-        resolve(codec.decode(f.subarray(4)));
+        resolve(codec.decode(f, 4, f.length));
       });
       socket.on('data', (chunk) => deframer.push(chunk));
       return {
@@ -89,6 +89,8 @@ const { call, stop } = await setup();
 const latencies = new Float64Array(4_000_000);
 let count = 0;
 let errors = 0;
+let total = 0;
+const cpuBefore = process.cpuUsage();
 const start = performance.now();
 const measureFrom = start + warmupMs;
 const end = measureFrom + durationMs;
@@ -102,12 +104,14 @@ async function worker(): Promise<void> {
     } catch {
       errors++;
     }
+    total++;
     const t1 = performance.now();
     if (t0 >= measureFrom && t1 <= end && count < latencies.length) latencies[count++] = t1 - t0;
   }
 }
 
 await Promise.all(Array.from({ length: concurrency }, () => worker()));
+const cpu = process.cpuUsage(cpuBefore);
 await stop();
 const sorted = latencies.subarray(0, count).sort();
 const pct = (p: number): number => sorted[Math.min(count - 1, Math.floor((p / 100) * count))] ?? NaN;
@@ -119,6 +123,8 @@ console.log(
     p50: pct(50),
     p99: pct(99),
     errors,
+    calls: total,
+    clientCpuUs: cpu.user + cpu.system,
   }),
 );
 process.exit(0);

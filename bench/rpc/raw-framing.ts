@@ -1,10 +1,12 @@
 import type { Socket } from 'node:net';
+import type { Encoded } from '../../src/rpc/wire/codec.js';
 
-/** A length-prefixed frame holding a copy of `body`. */
-export function rawFrame(body: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(4 + body.length);
-  frame.writeUInt32BE(body.length, 0);
-  frame.set(body, 4);
+/** A length-prefixed frame holding a copy of the encoded bytes. */
+export function rawFrame(body: Encoded): Buffer {
+  const size = body.end - body.start;
+  const frame = Buffer.allocUnsafe(4 + size);
+  frame.writeUInt32BE(size, 0);
+  body.buf.copy(frame, 4, body.start, body.end);
   return frame;
 }
 

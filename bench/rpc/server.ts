@@ -21,7 +21,7 @@ async function start(): Promise<() => Promise<void>> {
         const framer = new RawFramer(socket);
         const codec = msgpackCodec();
         const deframer = new RawDeframer((frame) =>
-          framer.send(rawFrame(codec.encode(codec.decode(frame.subarray(4))))),
+          framer.send(rawFrame(codec.encode(codec.decode(frame, 4, frame.length)))),
         );
         socket.on('data', (chunk) => deframer.push(chunk));
         socket.on('error', () => undefined);

@@ -6,7 +6,9 @@ import type { Codec, CodecSet } from '../wire/codec.js';
 import { FrameDecoder } from '../wire/decoder.js';
 import { FLAG_PROTOCOL_ERROR, FrameType, type FrameView, protocolError } from '../wire/frame.js';
 import { FrameWriter, type FrameWriterOptions } from '../wire/writer.js';
+import { DeadlineQueue } from './deadline-queue.js';
 import { KeepAlive, type KeepAliveOptions } from './keepalive.js';
+import { StreamTable } from '../util/stream-table.js';
 import { PendingCall, cancelled, deadlineExceeded } from './pending-call.js';
 
 /** Stream ids are u32 on the wire; a session stops taking calls before they wrap. */
@@ -39,8 +41,9 @@ export class ClientSession {
   private readonly socket: Socket;
   private readonly writer: FrameWriter;
   private readonly decoder: FrameDecoder;
-  private readonly pending = new Map<number, PendingCall>();
+  private readonly pending = new StreamTable<PendingCall>();
   private readonly keepAlive: KeepAlive | null;
+  private readonly deadlines: DeadlineQueue<PendingCall>;
   private nextStreamId = 1;
   private flushedThrough = 0;
   private connectTimer: TimerHandle | null;
@@ -60,6 +63,9 @@ export class ClientSession {
       this.flushedThrough = this.nextStreamId - 1;
     };
     this.decoder = new FrameDecoder(this, options.maxFrameSize);
+    this.deadlines = new DeadlineQueue(options.clock, (call) =>
+      this.abandon(call, deadlineExceeded(call.deadlineMs)),
+    );
     this.keepAlive =
       options.keepAlive === false
         ? null
@@ -113,18 +119,22 @@ export class ClientSession {
     } catch (error) {
       return Promise.reject(isProximaError(error) ? error : toProximaError(error, 'INVALID_ARGUMENT'));
     }
-    return new Promise<unknown>((resolve, reject) => {
-      const call = new PendingCall(streamId, resolve, reject);
-      this.pending.set(streamId, call);
-      if (deadlineMs !== 0) {
-        call.timer = this.options.clock.setTimeout(() => this.expire(call, deadlineMs), deadlineMs);
-      }
-      if (signal !== undefined) {
-        call.signal = signal;
-        call.onAbort = () => this.abandon(call, cancelled(signal.reason));
-        signal.addEventListener('abort', call.onAbort, { once: true });
-      }
+    const call = new PendingCall(streamId, deadlineMs);
+    const promise = new Promise<unknown>((resolve, reject) => {
+      call.resolve = resolve;
+      call.reject = reject;
     });
+    this.pending.set(call);
+    if (deadlineMs !== 0) {
+      call.deadlineAt = this.options.clock.now() + deadlineMs;
+      this.deadlines.add(call);
+    }
+    if (signal !== undefined) {
+      call.signal = signal;
+      call.onAbort = () => this.abandon(call, cancelled(signal.reason));
+      signal.addEventListener('abort', call.onAbort, { once: true });
+    }
+    return promise;
   }
 
   /** Sends a PING now; its RTT arrives through `onRtt`. */
@@ -169,13 +179,13 @@ export class ClientSession {
   private settle(f: FrameView): void {
     const call = this.pending.get(f.streamId);
     if (call === undefined) return; // answered after its deadline or cancel: drop
-    this.pending.delete(f.streamId);
+    this.pending.delete(call);
     this.release(call);
     const codec = this.options.codecs.get(f.codecId);
     let value: unknown;
     try {
       if (codec === undefined) throw new Error(`unknown codec id ${f.codecId}`);
-      value = codec.decode(f.payload());
+      value = codec.decode(f.buf, f.payloadStart, f.payloadEnd);
     } catch (error) {
       call.reject(
         new ProximaError('INTERNAL', `${this.describe()}: cannot decode the answer`, { cause: error }),
@@ -220,21 +230,15 @@ export class ClientSession {
 
   /** Removes a call and fails it; tells the server to stop working on it when it may have started. */
   private abandon(call: PendingCall, error: ProximaError, sendCancel = true): void {
-    if (this.pending.get(call.streamId) !== call) return;
-    this.pending.delete(call.streamId);
+    if (!this.pending.delete(call)) return;
     this.release(call);
     if (sendCancel && !this.closed) this.writer.control(FrameType.CANCEL, call.streamId);
     call.reject(error);
     this.endIfDrained();
   }
 
-  private expire(call: PendingCall, deadlineMs: number): void {
-    call.timer = null;
-    this.abandon(call, deadlineExceeded(deadlineMs));
-  }
-
   private release(call: PendingCall): void {
-    if (call.timer !== null) this.options.clock.clearTimeout(call.timer);
+    this.deadlines.remove(call);
     if (call.onAbort !== null) call.signal?.removeEventListener('abort', call.onAbort);
   }
 
@@ -269,6 +273,7 @@ export class ClientSession {
     this.closed = true;
     this.clearConnectTimer();
     this.keepAlive?.stop();
+    this.deadlines.clear();
     this.decoder.stop();
     this.writer.detach();
     const base = this.closeError;

@@ -1,19 +1,25 @@
-import type { TimerHandle } from '../../core/clock.js';
 import { ProximaError } from '../../core/errors.js';
+import type { Expiring } from './deadline-queue.js';
+
+type Settle<T> = (value: T) => void;
+const unset = (): void => undefined;
 
 /**
- * One call awaiting its answer: the only per-call allocation of the client besides the promise
- * (plus a timer when the call has a deadline and a listener when it has a signal).
+ * One call awaiting its answer: with the promise, the only per-call allocation of the client (a
+ * listener is added only when the call has a signal; deadlines share one timer per connection).
  */
-export class PendingCall {
-  timer: TimerHandle | null = null;
+export class PendingCall implements Expiring {
+  resolve: Settle<unknown> = unset;
+  reject: Settle<ProximaError> = unset;
+  heapIndex = -1;
+  deadlineAt = 0;
   signal: AbortSignal | null = null;
   onAbort: (() => void) | null = null;
 
   constructor(
     readonly streamId: number,
-    readonly resolve: (value: unknown) => void,
-    readonly reject: (error: ProximaError) => void,
+    /** The budget the caller gave, for the error message; 0 for none. */
+    readonly deadlineMs: number,
   ) {}
 }
 

@@ -8,18 +8,13 @@ import { FLAG_PROTOCOL_ERROR, FrameType, type FrameView, protocolError } from '.
 import { readMetadata } from '../wire/metadata.js';
 import { FrameWriter, type FrameWriterOptions } from '../wire/writer.js';
 import type { Peer, ServerHandler } from './context.js';
-import type { RegisteredMethod } from './implement.js';
 import type { InFlight } from './in-flight.js';
+import type { MethodTable } from './method-table.js';
 import { ServerCall } from './server-call.js';
-
-/** A method as the server dispatches it: the registration plus its composed interceptor chain. */
-export interface Route {
-  readonly entry: RegisteredMethod;
-  readonly chain: ServerHandler;
-}
+import { StreamTable } from '../util/stream-table.js';
 
 export interface ServerSessionDeps {
-  readonly routes: ReadonlyMap<string, Route>;
+  readonly routes: MethodTable;
   readonly codecs: CodecSet;
   readonly clock: Clock;
   readonly writer: FrameWriterOptions;
@@ -38,7 +33,7 @@ export interface ServerSessionDeps {
 export class ServerSession {
   private readonly writer: FrameWriter;
   private readonly decoder: FrameDecoder;
-  private readonly calls = new Map<number, ServerCall>();
+  private readonly calls = new StreamTable<ServerCall>();
   private readonly peer: Peer;
   private lastStreamId = 0;
   private goingAway = false;
@@ -136,19 +131,15 @@ export class ServerSession {
       return;
     }
     this.lastStreamId = streamId;
-    const name = f.method();
-    const route = this.deps.routes.get(name);
+    const route = this.deps.routes.lookup(f.buf, f.methodStart, f.methodEnd);
     if (route === undefined) {
-      this.refuse(
-        streamId,
-        codec,
-        new ProximaError('UNIMPLEMENTED', `unknown method ${name}`, { unprocessed: true }),
-      );
+      const message = `unknown method ${f.method()}`;
+      this.refuse(streamId, codec, new ProximaError('UNIMPLEMENTED', message, { unprocessed: true }));
       return;
     }
     let request: unknown;
     try {
-      request = codec.decode(f.payload());
+      request = codec.decode(f.buf, f.payloadStart, f.payloadEnd);
     } catch (error) {
       this.refuse(
         streamId,
@@ -170,7 +161,7 @@ export class ServerSession {
       this.deps.clock,
       deadlineAt,
     );
-    this.calls.set(streamId, call);
+    this.calls.set(call);
     this.deps.inFlight.enter();
     void this.run(call, route.chain, request);
   }
@@ -186,7 +177,7 @@ export class ServerSession {
       error = e;
     }
     call.finish();
-    this.calls.delete(call.streamId);
+    this.calls.delete(call);
     this.deps.inFlight.leave();
     if (this.closing) return;
     if (!call.aborted) {

@@ -8,7 +8,9 @@ import type { FlushSchedule } from '../wire/writer.js';
 import { type ServerInterceptor, composeServer } from './context.js';
 import type { ServiceImplementation } from './implement.js';
 import { InFlight } from './in-flight.js';
-import { type Route, ServerSession } from './server-session.js';
+import { MethodTable } from './method-table.js';
+import type { Route } from './route.js';
+import { ServerSession } from './server-session.js';
 
 /** Where the server listens; `port: 0` picks a free port. Loopback by default. */
 export interface ListenOptions {
@@ -65,7 +67,7 @@ export type ServerState = 'new' | 'listening' | 'draining' | 'closed';
  */
 export class RpcServer implements AsyncDisposable {
   private readonly net: Server;
-  private readonly routes = new Map<string, Route>();
+  private readonly routes: MethodTable;
   private readonly sessions = new Set<ServerSession>();
   private readonly inFlight = new InFlight();
   private readonly clock: Clock;
@@ -81,13 +83,14 @@ export class RpcServer implements AsyncDisposable {
     this.logger = options.logger ?? silentLogger;
     this.codecs = new CodecSet(options.codecs ?? [msgpackCodec(), jsonCodec()]);
     const interceptors = options.interceptors ?? [];
+    const routes = new Map<string, Route>();
     for (const service of options.services) {
       for (const entry of service.methods) {
-        if (this.routes.has(entry.fullName))
-          throw invalidArgument('services', `${entry.fullName} defined twice`);
-        this.routes.set(entry.fullName, { entry, chain: composeServer(interceptors, entry.invoke) });
+        if (routes.has(entry.fullName)) throw invalidArgument('services', `${entry.fullName} defined twice`);
+        routes.set(entry.fullName, { entry, chain: composeServer(interceptors, entry.invoke) });
       }
     }
+    this.routes = new MethodTable(routes);
     this.net = createNetServer({ noDelay: true }, (socket) => this.accept(socket));
   }
 

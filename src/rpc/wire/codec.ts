@@ -1,48 +1,84 @@
-import { Packr, RESET_BUFFER_MODE } from 'msgpackr';
+import { Packr, RESET_BUFFER_MODE, REUSE_BUFFER_MODE } from 'msgpackr';
 import { ProximaError } from '../../core/errors.js';
 
 /**
+ * Bytes produced by a codec: `buf[start, end)`. Codecs may return the same object (and the same
+ * scratch buffer) from every call, so it is valid only until their next `encode`: the frame writer
+ * copies it into its outgoing slab at once. That keeps encoding allocation-free.
+ */
+export interface Encoded {
+  buf: Buffer;
+  start: number;
+  end: number;
+}
+
+/**
  * How payloads become bytes. A codec has a 2-bit wire id carried in every frame's flags, so a
- * server can answer each caller in the codec it spoke (a JSON debugging client next to msgpack
+ * server answers each caller in the codec it spoke (a JSON debugging client next to msgpack
  * services).
- *
- * `encode` may return a view into scratch memory that is valid only until its next call: the
- * frame writer copies it straight into its outgoing buffer.
  */
 export interface Codec {
   /** Wire id, 0–3. 0 is msgpack, 1 is JSON; 2–3 are free for custom codecs. */
   readonly id: number;
   readonly name: string;
-  encode(value: unknown): Uint8Array;
-  /** Decodes a payload; an empty payload is `undefined`. */
-  decode(bytes: Buffer): unknown;
+  /** Encodes `value`; the result is valid until the next call (see {@link Encoded}). */
+  encode(value: unknown): Encoded;
+  /** Decodes `buf[start, end)`; an empty range is `undefined`. */
+  decode(buf: Buffer, start: number, end: number): unknown;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
- * The default codec: msgpackr without records (plain maps, so any peer can read them) and with a
- * reused scratch buffer.
+ * The default codec: msgpackr without records (plain maps, so any peer can read them), encoding
+ * into msgpackr's reused buffer and decoding in place.
  */
 export function msgpackCodec(): Codec {
   const packr = new Packr({ useRecords: false, moreTypes: false });
+  const out: Encoded = { buf: EMPTY, start: 0, end: 0 };
+  const range = { start: 0, end: 0 };
   return {
     id: 0,
     name: 'msgpack',
-    encode: (value) => (value === undefined ? EMPTY : packr.pack(value, RESET_BUFFER_MODE)),
-    decode: (bytes) => (bytes.length === 0 ? undefined : packr.unpack(bytes)),
+    encode(value) {
+      if (value === undefined) {
+        out.buf = EMPTY;
+        out.start = out.end = 0;
+        return out;
+      }
+      const target = packr.pack(value, REUSE_BUFFER_MODE | RESET_BUFFER_MODE) as Buffer & {
+        start: number;
+        end: number;
+      };
+      out.buf = target;
+      out.start = target.start;
+      out.end = target.end;
+      return out;
+    },
+    decode(buf, start, end) {
+      if (start === end) return undefined;
+      range.start = start;
+      range.end = end;
+      return packr.unpack(buf, range);
+    },
   };
 }
 
 /** A JSON codec, for debugging and for peers without msgpack. */
 export function jsonCodec(): Codec {
+  const out: Encoded = { buf: EMPTY, start: 0, end: 0 };
   return {
     id: 1,
     name: 'json',
-    encode: (value) => (value === undefined ? EMPTY : Buffer.from(JSON.stringify(value), 'utf8')),
-    decode: (bytes) => (bytes.length === 0 ? undefined : JSON.parse(bytes.toString('utf8'))),
+    encode(value) {
+      out.buf = value === undefined ? EMPTY : Buffer.from(JSON.stringify(value), 'utf8');
+      out.start = 0;
+      out.end = out.buf.length;
+      return out;
+    },
+    decode: (buf, start, end) => (start === end ? undefined : JSON.parse(buf.toString('utf8', start, end))),
   };
 }
-
-const EMPTY = new Uint8Array(0);
 
 /** Codecs by wire id. */
 export class CodecSet {

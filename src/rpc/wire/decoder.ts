@@ -1,3 +1,4 @@
+import { readU32 } from './bytes.js';
 import { DEFAULT_MAX_FRAME_SIZE, FrameView, MIN_LENGTH, protocolError, readHeader } from './frame.js';
 
 /** Receives decoded frames. The view is reused: read it synchronously, keep nothing from it. */
@@ -60,7 +61,7 @@ export class FrameDecoder {
           this.headLen = remaining;
           return;
         }
-        const length = chunk.readUInt32BE(offset);
+        const length = readU32(chunk, offset);
         this.checkLength(length);
         const total = 4 + length;
         if (remaining < total) {

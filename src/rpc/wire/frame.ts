@@ -1,4 +1,5 @@
 import { ProximaError } from '../../core/errors.js';
+import { readU16, readU32 } from './bytes.js';
 
 /**
  * The frame layout shared by encoder and decoder (documented byte by byte in `docs/protocol.md`).
@@ -88,8 +89,8 @@ export function readHeader(buf: Buffer, offset: number, length: number, view: Fr
   if (type < FrameType.REQUEST || type > FrameType.GOAWAY) throw protocolError(`unknown frame type ${type}`);
   const flags = buf[offset + 5]!;
   if ((flags & ~KNOWN_FLAGS) !== 0) throw protocolError(`unknown flags 0x${flags.toString(16)}`);
-  const methodLen = buf.readUInt16BE(offset + 14);
-  const metaLen = buf.readUInt16BE(offset + 16);
+  const methodLen = readU16(buf, offset + 14);
+  const metaLen = readU16(buf, offset + 16);
   const end = offset + 4 + length;
   const methodStart = offset + HEADER_SIZE;
   const metaStart = methodStart + methodLen;
@@ -102,8 +103,8 @@ export function readHeader(buf: Buffer, offset: number, length: number, view: Fr
   }
   view.type = type as FrameType;
   view.flags = flags;
-  view.streamId = buf.readUInt32BE(offset + 6);
-  view.deadlineMs = buf.readUInt32BE(offset + 10);
+  view.streamId = readU32(buf, offset + 6);
+  view.deadlineMs = readU32(buf, offset + 10);
   view.buf = buf;
   view.methodStart = methodStart;
   view.methodEnd = metaStart;

@@ -1,5 +1,7 @@
 import { ProximaError, invalidArgument } from '../../core/errors.js';
 import { DEFAULT_MAX_FRAME_SIZE, FrameType, HEADER_SIZE, MAX_SECTION } from './frame.js';
+import { copyBytes, writeAscii, writeU16, writeU32 } from './bytes.js';
+import type { Encoded } from './codec.js';
 import { type Metadata, isEmptyMetadata, metadataUpperBound, writeMetadata } from './metadata.js';
 
 /** Where flushed bytes go: a `net.Socket` in practice. */
@@ -85,44 +87,36 @@ export class FrameWriter {
     deadlineMs: number,
     method: string,
     metadata: Metadata | undefined,
-    payload: Uint8Array,
+    payload: Encoded,
     codecId: number,
   ): void {
+    const size = payload.end - payload.start;
     const hasMeta = metadata !== undefined && !isEmptyMetadata(metadata);
-    const bound =
-      HEADER_SIZE + 3 * method.length + (hasMeta ? metadataUpperBound(metadata) : 0) + payload.length;
+    const bound = HEADER_SIZE + 3 * method.length + (hasMeta ? metadataUpperBound(metadata) : 0) + size;
     const buf = this.reserve(bound);
     const p = this.pos;
-    const methodLen = buf.write(method, p + HEADER_SIZE, 'utf8');
+    let methodLen = writeAscii(method, buf, p + HEADER_SIZE);
+    if (methodLen < 0) methodLen = buf.write(method, p + HEADER_SIZE, 'utf8');
     if (methodLen === 0 || methodLen > MAX_SECTION) throw invalidArgument('method', 'must be 1-65535 bytes');
     let q = p + HEADER_SIZE + methodLen;
     const metaLen = hasMeta ? writeMetadata(buf, q, metadata) : 0;
     q += metaLen;
-    buf.set(payload, q);
-    this.commit(
-      buf,
-      p,
-      q + payload.length,
-      FrameType.REQUEST,
-      codecId,
-      streamId,
-      deadlineMs,
-      methodLen,
-      metaLen,
-    );
+    copyBytes(payload.buf, payload.start, payload.end, buf, q);
+    this.commit(buf, p, q + size, FrameType.REQUEST, codecId, streamId, deadlineMs, methodLen, metaLen);
   }
 
   /** Appends a RESPONSE, or an ERROR when `type` says so; `payload` is codec-encoded. */
   reply(
     type: typeof FrameType.RESPONSE | typeof FrameType.ERROR,
     streamId: number,
-    payload: Uint8Array,
+    payload: Encoded,
     codecId: number,
   ): void {
-    const buf = this.reserve(HEADER_SIZE + payload.length);
+    const size = payload.end - payload.start;
+    const buf = this.reserve(HEADER_SIZE + size);
     const p = this.pos;
-    buf.set(payload, p + HEADER_SIZE);
-    this.commit(buf, p, p + HEADER_SIZE + payload.length, type, codecId, streamId, 0, 0, 0);
+    copyBytes(payload.buf, payload.start, payload.end, buf, p + HEADER_SIZE);
+    this.commit(buf, p, p + HEADER_SIZE + size, type, codecId, streamId, 0, 0, 0);
   }
 
   /** Appends a CANCEL, PING, PONG or GOAWAY; `reason` is a UTF-8 payload (GOAWAY only). */
@@ -174,13 +168,13 @@ export class FrameWriter {
       );
     }
     if (this.dead) return;
-    buf.writeUInt32BE(length, p);
+    writeU32(buf, p, length);
     buf[p + 4] = type;
     buf[p + 5] = flags;
-    buf.writeUInt32BE(streamId >>> 0, p + 6);
-    buf.writeUInt32BE(deadlineMs >>> 0, p + 10);
-    buf.writeUInt16BE(methodLen, p + 14);
-    buf.writeUInt16BE(metaLen, p + 16);
+    writeU32(buf, p + 6, streamId);
+    writeU32(buf, p + 10, deadlineMs);
+    writeU16(buf, p + 14, methodLen);
+    writeU16(buf, p + 16, metaLen);
     this.pos = end;
     if (++this.frames >= this.maxFrames) {
       this.flush();
