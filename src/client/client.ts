@@ -1,0 +1,248 @@
+import { systemClock } from '../core/clock.js';
+import { ProximaError, toProximaError } from '../core/errors.js';
+import type { Locality } from '../core/locality.js';
+import { systemRandom } from '../core/random.js';
+import { createDiscoverer, type Discoverer } from '../discovery/discoverer.js';
+import { openRegistry } from '../registry/open.js';
+import type { Registry } from '../registry/registry.js';
+import { executeCall } from '../resilience/execute-call.js';
+import type { Attempt, BroadcastReply, CallOptions as PolicyCallOptions } from '../resilience/policy.js';
+import type { RoutingTable } from '../routing/explain.js';
+import {
+  bind,
+  type BindOptions,
+  type Caller,
+  type MethodInfo,
+  type ServiceClient,
+} from '../rpc/client/bind.js';
+import type { ServiceDefinition } from '../rpc/service/define.js';
+import {
+  checkClientOptions,
+  silentClientLogger,
+  type ClientCallOptions,
+  type ClientOptions,
+} from './options.js';
+import { type ChannelDeps, ServiceChannel } from './service-channel.js';
+
+/**
+ * A Proxima client: calls services by name through discovery, locality-aware routing, balancing,
+ * the fail-mode policy and pooled RPC connections. One client serves any number of services; each
+ * gets one registry watch, one router and one connection per endpoint, created on first use.
+ *
+ * @example
+ * ```ts
+ * await using client = await createClient({ registry: 'http://127.0.0.1:7070' });
+ * const users = client.bind(UserApi);
+ * const user = await users.get({ id: '42' }, { deadlineMs: 300 });
+ * const raw = await client.call('users', 'get', { id: '42' });
+ * console.log(formatRoutingTable(client.explain('users')));
+ * ```
+ */
+export interface Client extends AsyncDisposable {
+  /** Where this caller runs (routing prefers instances near it). */
+  readonly locality: Locality;
+  /**
+   * Calls `service.method` with `request` and resolves with the decoded answer. Rejects with a
+   * ProximaError: the last attempt's error, DEADLINE_EXCEEDED, CANCELLED, or NO_ENDPOINTS.
+   */
+  call<T = unknown>(
+    service: string,
+    method: string,
+    request: unknown,
+    options?: ClientCallOptions,
+  ): Promise<T>;
+  /** Calls `service.method` on every routable instance at once; all must succeed. */
+  broadcast<T = unknown>(
+    service: string,
+    method: string,
+    request: unknown,
+    options?: ClientCallOptions,
+  ): Promise<ReadonlyArray<BroadcastReply<T>>>;
+  /** A typed client of a service definition: one async method per method, types from its schemas. */
+  bind<D extends ServiceDefinition>(
+    definition: D,
+    options?: BindOptions,
+  ): ServiceClient<D, ClientCallOptions>;
+  /** Resolves once the first snapshot of `service` arrived (calls made before simply wait for it). */
+  ready(service: string, signal?: AbortSignal): Promise<void>;
+  /** The live routing table of `service`: tiers, shares, endpoint health and why. */
+  explain(service: string): RoutingTable;
+  /** Stops watches, probers and connections; closes the registry when the client opened it. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a {@link Client}. Opens the registry when given a URL (and closes it on `close()`).
+ * Throws INVALID_ARGUMENT naming the bad option (`client.failMode: …`).
+ */
+export async function createClient(options: ClientOptions): Promise<Client> {
+  checkClientOptions(options);
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? systemRandom;
+  const owned = typeof options.registry === 'string';
+  const registry =
+    typeof options.registry === 'string'
+      ? await openRegistry(options.registry, { clock, random })
+      : options.registry;
+  try {
+    return new ProximaClient(options, registry, owned);
+  } catch (error) {
+    if (owned) await registry.close();
+    throw error;
+  }
+}
+
+class ProximaClient implements Client {
+  private readonly channels = new Map<string, ServiceChannel>();
+  private readonly discoverer: Discoverer;
+  private readonly deps: ChannelDeps;
+  private readonly caller: Caller<ClientCallOptions>;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    options: ClientOptions,
+    private readonly registry: Registry,
+    private readonly ownsRegistry: boolean,
+  ) {
+    const clock = options.clock ?? systemClock;
+    const random = options.random ?? systemRandom;
+    const logger = options.logger ?? silentClientLogger;
+    this.discoverer = createDiscoverer({
+      registry,
+      clock,
+      random,
+      logger,
+      ...(options.locality === undefined ? {} : { locality: options.locality }),
+      ...(options.env === undefined ? {} : { env: options.env }),
+      ...(options.selfPreservation === undefined ? {} : { selfPreservation: options.selfPreservation }),
+    });
+    this.deps = { options, discoverer: this.discoverer, clock, random, logger };
+    this.caller = {
+      call: (wire, payload, callOptions, info) => this.callWire(wire, payload, callOptions, info),
+    };
+  }
+
+  get locality(): Locality {
+    return this.discoverer.locality;
+  }
+
+  call<T = unknown>(
+    service: string,
+    method: string,
+    request: unknown,
+    options?: ClientCallOptions,
+  ): Promise<T> {
+    const channel = this.channelOrError(service);
+    if (channel instanceof ProximaError) return Promise.reject(channel);
+    const wire = `${service}.${method}`;
+    const policy = channel.policy(wire, options?.idempotent ?? false);
+    return executeCall(
+      policy,
+      attemptOf(channel, wire, request, options),
+      policyOptions(options),
+    ) as Promise<T>;
+  }
+
+  broadcast<T = unknown>(
+    service: string,
+    method: string,
+    request: unknown,
+    options?: ClientCallOptions,
+  ): Promise<ReadonlyArray<BroadcastReply<T>>> {
+    const channel = this.channelOrError(service);
+    if (channel instanceof ProximaError) return Promise.reject(channel);
+    const wire = `${service}.${method}`;
+    const policy = channel.policy(wire, options?.idempotent ?? false, true);
+    const attempt = attemptOf(channel, wire, request, options) as Attempt<T>;
+    return executeCall(policy, attempt, policyOptions(options)) as Promise<ReadonlyArray<BroadcastReply<T>>>;
+  }
+
+  bind<D extends ServiceDefinition>(
+    definition: D,
+    options?: BindOptions,
+  ): ServiceClient<D, ClientCallOptions> {
+    return bind(this.caller, definition, options);
+  }
+
+  async ready(service: string, signal?: AbortSignal): Promise<void> {
+    this.channel(service);
+    await this.discoverer.ready(service, signal);
+  }
+
+  explain(service: string): RoutingTable {
+    return this.channel(service).explain();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** The `Caller` behind `bind`: wire names are `service.method`, the definition says idempotency. */
+  private callWire(
+    wire: string,
+    request: unknown,
+    options: ClientCallOptions | undefined,
+    info: MethodInfo | undefined,
+  ): Promise<unknown> {
+    const service = info?.service ?? wire.slice(0, Math.max(0, wire.lastIndexOf('.')));
+    const channel = this.channelOrError(service);
+    if (channel instanceof ProximaError) return Promise.reject(channel);
+    const policy = channel.policy(wire, options?.idempotent ?? info?.idempotent ?? false);
+    return executeCall(policy, attemptOf(channel, wire, request, options), policyOptions(options));
+  }
+
+  /** {@link channel}, with its error returned, for methods that must reject rather than throw. */
+  private channelOrError(service: string): ServiceChannel | ProximaError {
+    const existing = this.channels.get(service);
+    if (existing !== undefined) return existing;
+    try {
+      return this.channel(service);
+    } catch (error) {
+      return toProximaError(error);
+    }
+  }
+
+  private channel(service: string): ServiceChannel {
+    const existing = this.channels.get(service);
+    if (existing !== undefined) return existing;
+    if (this.closing !== undefined) {
+      throw new ProximaError('FAILED_PRECONDITION', 'the client is closed');
+    }
+    const channel = new ServiceChannel(service, this.deps);
+    this.channels.set(service, channel);
+    return channel;
+  }
+
+  private async shutdown(): Promise<void> {
+    const channels = [...this.channels.values()];
+    this.channels.clear();
+    await Promise.all(channels.map((c) => c.close()));
+    await this.discoverer.close();
+    if (this.ownsRegistry) await this.registry.close();
+  }
+}
+
+function attemptOf(
+  channel: ServiceChannel,
+  wire: string,
+  request: unknown,
+  options: ClientCallOptions | undefined,
+): Attempt<unknown> {
+  const metadata = options?.metadata;
+  return (endpoint, context) => channel.send(endpoint, wire, request, context, metadata);
+}
+
+function policyOptions(options: ClientCallOptions | undefined): PolicyCallOptions | undefined {
+  if (options === undefined) return undefined;
+  return {
+    signal: options.signal,
+    deadline: options.deadline,
+    timeoutMs: options.deadlineMs,
+    hashKey: options.hashKey,
+  };
+}
