@@ -154,7 +154,8 @@ async function recordSection(table: string): Promise<void> {
     'Command: `node --import tsx bench/registry/registry-bench.ts --record` ' +
       `(run ${new Date().toISOString().slice(0, 10)}).`,
     'Propagation is measured from just before the client sends the update (PATCH) to the moment each',
-    'watcher, an http-backend SSE client in the benchmark process, has parsed the event.',
+    'watcher, an http-backend SSE client in the benchmark process, has parsed the event. The load average',
+    'shows what else was running on the machine; under load these numbers are lower bounds.',
     '',
     table,
     '',
