@@ -15,3 +15,4 @@ export * from './call-policy.js';
 export * from './outcome.js';
 export * from './failback-queue.js';
 export * from './execute-call.js';
+export * from './operation-policy.js';
