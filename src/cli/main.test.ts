@@ -74,6 +74,15 @@ describe('proxima: usage', () => {
 });
 
 describe('proxima: commands in one process against a real registry server', () => {
+  it('serves where PROXIMA_REGISTRY points when no --host/--port is given', async () => {
+    // Port 0 in the URL: any free port, which proves the URL (not the 7070 default) was used.
+    const server = startCli(['registry'], { PROXIMA_REGISTRY: 'http://127.0.0.1:0' });
+    const url = await server.waitFor(/http:\/\/127\.0\.0\.1:\d+/);
+    expect(url).not.toBe('http://127.0.0.1:7070');
+    expect(url).not.toBe('http://127.0.0.1:0');
+    expect((await server.stop()).code).toBe(0);
+  });
+
   it('registry, register, ls and watch work together and shut down cleanly', async () => {
     const server = startCli(['registry', '--port', '0']);
     const url = (await server.waitFor(/http:\/\/127\.0\.0\.1:\d+/)).trim();

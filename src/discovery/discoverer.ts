@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { type Clock, systemClock } from '../core/clock.js';
 import { ProximaError } from '../core/errors.js';
 import { Emitter, type Event } from '../core/event.js';
@@ -5,7 +6,6 @@ import { serviceNameSchema } from '../core/instance.js';
 import { type Locality, type LocalityInput, localitySchema } from '../core/locality.js';
 import { type Random, systemRandom } from '../core/random.js';
 import { parseWith } from '../core/validate.js';
-import { z } from 'zod';
 import type { Registry } from '../registry/registry.js';
 import { localityFromEnv, resolveLocality } from '../registrar/locality-from-env.js';
 import { type Backoff, fullJitterBackoff } from '../resilience/backoff.js';
@@ -16,7 +16,10 @@ import {
   type SelfPreservationOptions,
 } from './self-preservation.js';
 import { ServiceWatch } from './service-watch.js';
+import { type ServiceSubscription, Subscription } from './subscription.js';
 import type { ServiceSnapshot, SnapshotUpdate } from './snapshot.js';
+
+export type { ServiceSubscription } from './subscription.js';
 
 export interface DiscovererOptions {
   readonly registry: Registry;
@@ -68,15 +71,6 @@ export interface Discoverer extends AsyncDisposable {
   reportFailed(service: string, id: string): void;
   /** Stops every watch. Subscriptions become inert. */
   close(): Promise<void>;
-}
-
-/** One subscriber's hold on a service watch. Dispose it to let the watch go. */
-export interface ServiceSubscription extends Disposable {
-  readonly service: string;
-  /** Changes of this service; listeners are removed when the subscription is disposed. */
-  readonly updated: Event<SnapshotUpdate>;
-  current(): ServiceSnapshot | undefined;
-  ready(signal?: AbortSignal): Promise<ServiceSnapshot>;
 }
 
 /** Creates a {@link Discoverer}. Throws INVALID_ARGUMENT naming the bad option. */
@@ -180,46 +174,5 @@ class SharedWatchDiscoverer implements Discoverer {
     const closing = shared.watch.close().finally(() => this.closing.delete(closing));
     this.closing.add(closing);
     this.logger.debug({ service }, 'watch stopped');
-  }
-}
-
-class Subscription implements ServiceSubscription {
-  private listeners = new Set<Disposable>();
-  private disposed = false;
-
-  constructor(
-    readonly service: string,
-    private readonly watch: ServiceWatch,
-    private readonly onDispose: () => void,
-  ) {}
-
-  readonly updated: Event<SnapshotUpdate> = (listener) => {
-    if (this.disposed) return { [Symbol.dispose]: () => undefined };
-    const inner = this.watch.updated(listener);
-    const outer: Disposable = {
-      [Symbol.dispose]: () => {
-        inner[Symbol.dispose]();
-        this.listeners.delete(outer);
-      },
-    };
-    this.listeners.add(outer);
-    return outer;
-  };
-
-  current(): ServiceSnapshot | undefined {
-    return this.disposed ? undefined : this.watch.snapshot;
-  }
-
-  ready(signal?: AbortSignal): Promise<ServiceSnapshot> {
-    if (this.disposed)
-      return Promise.reject(new ProximaError('FAILED_PRECONDITION', 'subscription disposed'));
-    return this.watch.ready(signal);
-  }
-
-  [Symbol.dispose](): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const listener of [...this.listeners]) listener[Symbol.dispose]();
-    this.onDispose();
   }
 }
