@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdRegistry } from '../../src/backends/etcd/index.js';
-import type { InstanceInput } from '../../src/core/instance.js';
+import type { RegistrarInstanceInput } from '../../src/registrar/index.js';
 import { WatchRecorder } from '../../src/registry/testing/watch-recorder.js';
 import { EtcdCluster } from '../support/etcd.js';
 import { eventually, ProcessGroup } from '../support/processes.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { SessionDriver } from './session-driver.js';
+import { RegistrarFleet } from './registrars.js';
 import { eventKeys, idsOf, viewOf } from './view.js';
 
 const TTL_MS = 2_000;
@@ -13,7 +13,7 @@ const SERVICE = 'payments';
 const SESSIONS = 4;
 const PER_SESSION = 5;
 
-function instances(session: number): InstanceInput[] {
+function instances(session: number): RegistrarInstanceInput[] {
   return Array.from({ length: PER_SESSION }, (_, k) => ({
     service: SERVICE,
     id: `p${session}-${k}`,
@@ -37,7 +37,7 @@ describe('etcd backend: a partition longer than the TTL (TCP proxy paused)', () 
     await group.killAll();
   });
 
-  it('instances come back by re-registration on their own, and both discoverers converge', async () => {
+  it('4 registrars × 5 instances come back by re-registration on their own, and both discoverers converge', async () => {
     // The service side and one discoverer sit behind the proxy; another discoverer talks to etcd directly.
     const behind = new EtcdRegistry({
       endpoints: [proxy.endpoint],
@@ -46,7 +46,7 @@ describe('etcd backend: a partition longer than the TTL (TCP proxy paused)', () 
       callTimeoutMs: 2_000,
     });
     const direct = new EtcdRegistry({ endpoints: etcd.endpoints, prefix: '/partition' });
-    const driver = await SessionDriver.start(
+    const fleet = await RegistrarFleet.start(
       behind,
       TTL_MS,
       Array.from({ length: SESSIONS }, (_, s) => instances(s)),
@@ -57,7 +57,7 @@ describe('etcd backend: a partition longer than the TTL (TCP proxy paused)', () 
     try {
       await near.waitFor((events) => viewOf(events).size === total, 'all instances (direct)');
       await far.waitFor((events) => viewOf(events).size === total, 'all instances (behind the proxy)');
-      const leasesBefore = driver.currentLeases.map((l) => l.id);
+      const leasesBefore = fleet.leaseIds();
 
       proxy.pause();
       // etcd expires every lease while nothing gets through; the direct discoverer sees them go.
@@ -76,12 +76,13 @@ describe('etcd backend: a partition longer than the TTL (TCP proxy paused)', () 
       expect(idsOf(viewOf(near.events).values())).toEqual(idsOf(listing.instances));
       expect(idsOf(viewOf(far.events).values())).toEqual(idsOf(listing.instances));
       // Every session noticed its loss once and registered again under a new lease.
-      await eventually(() => driver.counts.reregistered === SESSIONS);
-      expect(driver.counts.lost).toBe(SESSIONS);
-      expect(driver.counts.reregistered).toBe(SESSIONS);
-      const leasesAfter = driver.currentLeases.map((l) => l.id);
+      await eventually(() => fleet.counts.reregistered === SESSIONS);
+      expect(fleet.counts.lost).toBe(SESSIONS);
+      expect(fleet.counts.reregistered).toBe(SESSIONS);
+      const leasesAfter = fleet.leaseIds();
       expect(leasesAfter.filter((id) => leasesBefore.includes(id))).toEqual([]);
-      expect(driver.counts.keepAliveFailures).toBeGreaterThan(0);
+      expect(fleet.counts.keepAliveErrors).toBeGreaterThan(0);
+      expect(fleet.errors.filter((e) => e.code !== 'UNAVAILABLE' && e.code !== 'LEASE_LOST')).toEqual([]);
       for (const recorder of [near, far]) {
         const keys = eventKeys(recorder.events);
         expect(new Set(keys).size).toBe(keys.length);
@@ -94,7 +95,7 @@ describe('etcd backend: a partition longer than the TTL (TCP proxy paused)', () 
     } finally {
       await near.stop();
       await far.stop();
-      await driver.close();
+      await fleet.close();
       await behind.close();
       await direct.close();
     }

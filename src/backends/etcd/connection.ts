@@ -47,8 +47,24 @@ export class EtcdConnection {
    * @param what names the operation in error messages (`etcd put <key>`).
    */
   async call<T>(what: string, attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal === undefined) return this.attempts(what, attempt, this.closed);
+    // One controller linked by hand rather than AbortSignal.any: a registrar calls keepAlive with
+    // the same long-lived signal every TTL/3 for the life of the process.
+    const linked = new AbortController();
+    const forward = (): void => linked.abort(signal.aborted ? signal.reason : this.closed.reason);
+    if (signal.aborted || this.closed.aborted) forward();
+    signal.addEventListener('abort', forward, { once: true });
+    this.closed.addEventListener('abort', forward, { once: true });
+    try {
+      return await this.attempts(what, attempt, linked.signal);
+    } finally {
+      signal.removeEventListener('abort', forward);
+      this.closed.removeEventListener('abort', forward);
+    }
+  }
+
+  private async attempts<T>(what: string, attempt: () => Promise<T>, cancel: AbortSignal): Promise<T> {
     const { clock, callTimeoutMs, random } = this.options;
-    const cancel = signal === undefined ? this.closed : AbortSignal.any([signal, this.closed]);
     const started = clock.now();
     let backoff = fullJitterBackoff({ initialMs: RETRY_INITIAL_MS, maxMs: RETRY_MAX_MS, random });
     for (;;) {
@@ -66,9 +82,7 @@ export class EtcdConnection {
         throw new ProximaError(
           ErrorCode.UNAVAILABLE,
           `${error.message} (gave up after ${Math.round(spent)} ms)`,
-          {
-            cause: error,
-          },
+          { cause: error },
         );
       }
       await sleep(clock, backoff.delayMs, cancel).catch(() => undefined);
