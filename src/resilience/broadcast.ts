@@ -1,6 +1,6 @@
 import type { PickContext, PickResult } from '../balancer/picker.js';
 import { isProximaError, ProximaError, toProximaError } from '../core/errors.js';
-import type { Deadline } from './deadline.js';
+import { abortError, type Deadline } from './deadline.js';
 import { chargeBudget, outcomeOf } from './outcome.js';
 import { waitForPick } from './pick.js';
 import type { Attempt, BroadcastReply, CallPolicy } from './policy.js';
@@ -59,6 +59,7 @@ export async function runBroadcast<T>(
     }),
   );
 
+  if (signal?.aborted) throw abortError(signal);
   const errors = outcomes.filter(isProximaError);
   const firstError = errors[0];
   if (firstError === undefined) return outcomes as BroadcastReply<T>[];

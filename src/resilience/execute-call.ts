@@ -37,6 +37,8 @@ export function executeCall<T, M extends FailMode>(
   const deadline = callDeadline(policy, call, inherited?.deadline);
   const signal = callerSignal(call, inherited?.signal);
   if (signal?.aborted) return Promise.reject(abortError(signal));
+  // An attempt with no time left would only fail, and count as a strike against its endpoint.
+  if (deadline?.expired) return Promise.reject(deadline.exceeded('deadline passed before the call started'));
   const hashKey = call?.hashKey;
   let result: Promise<unknown>;
   switch (policy.failMode) {
