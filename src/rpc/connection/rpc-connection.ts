@@ -163,9 +163,13 @@ export class RpcConnection implements Transport {
 
   private onClosed(session: ClientSession, _error: ProximaError | null, wasReady: boolean): void {
     this.sessions.delete(session);
-    const wasCurrent = session === this.current;
-    this.detach(session);
-    if (!wasCurrent || wasReady || this.currentState === 'closed') return;
+    if (session !== this.current) return;
+    this.current = null;
+    if (this.currentState === 'closed') return;
+    if (wasReady) {
+      this.setState('idle');
+      return;
+    }
     this.failures++;
     const o = this.options.backoff;
     const cap = Math.min((o?.initialMs ?? 100) * 2 ** (this.failures - 1), o?.maxMs ?? 10_000);
