@@ -157,6 +157,23 @@ describe('failover', () => {
     expect(picker.kinds()).toEqual(['cancelled']);
   });
 
+  it('makes no attempt when the deadline already passed (no strike against an endpoint)', async () => {
+    const { clock, picker, attempts, policy } = setup(() => ({ ok: 'x' }));
+    const deadline = Deadline.after(clock, 5);
+    await clock.advance(10);
+    const { error } = await settle(clock, executeCall(policy, attempts.attempt, { deadline }));
+    expect(error?.code).toBe('DEADLINE_EXCEEDED');
+    expect(picker.trackers).toHaveLength(0);
+  });
+
+  it('passes the hash key to every pick, retries included', async () => {
+    const { clock, picker, attempts, policy } = setup((id) =>
+      id === 'a' ? { error: errors.unavailable() } : { ok: id },
+    );
+    await settle(clock, executeCall(policy, attempts.attempt, { hashKey: 'user-42' }));
+    expect(picker.contexts.map((c) => c?.hashKey)).toEqual(['user-42', 'user-42']);
+  });
+
   it('passes the call deadline to each attempt', async () => {
     const { clock, policy } = setup(() => ({ ok: 'x' }));
     const deadline = Deadline.after(clock, 500);
