@@ -178,6 +178,28 @@ describe('discoverer: an unreachable registry', () => {
     await discoverer.close();
   });
 
+  it('warns once per outage and keeps the retries at debug level', async () => {
+    const logged: string[] = [];
+    const log = (level: string) => (_fields: object, message: string) => logged.push(`${level} ${message}`);
+    const { registry, clock, discoverer } = setup({
+      logger: { debug: log('debug'), info: log('info'), warn: log('warn') },
+    });
+    using sub = discoverer.subscribe('users');
+    const first = await registry.watchNumber(0);
+    first.push(reset(1, 'u1'));
+    await sub.ready();
+    registry.listError = new ProximaError('UNAVAILABLE', 'down');
+    first.fail();
+    await flushMicrotasks();
+    await clock.advance(50 + 100 + 200);
+    expect(registry.listCalls).toBe(3);
+    expect(logged.filter((l) => l.startsWith('warn'))).toEqual([
+      'warn watch broken; serving the last snapshot',
+    ]);
+    expect(logged.filter((l) => l === 'debug watch broken; serving the last snapshot')).toHaveLength(3);
+    await discoverer.close();
+  });
+
   it('treats a watch that ends by itself as broken', async () => {
     const { registry, clock, discoverer } = setup();
     using sub = discoverer.subscribe('users');

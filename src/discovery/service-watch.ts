@@ -117,7 +117,8 @@ export class ServiceWatch implements AsyncDisposable {
       } catch (error) {
         if (signal.aborted) return;
         broken = true;
-        this.markStale(toProximaError(error, 'UNAVAILABLE'));
+        // Warn once per outage (the first failure since events last flowed), then keep it quiet.
+        this.markStale(toProximaError(error, 'UNAVAILABLE'), backoff.retries === 0);
         backoff = backoff.next();
         logger.debug(
           { service: this.service, retry: backoff.retries, delayMs: Math.round(backoff.delayMs) },
@@ -147,8 +148,10 @@ export class ServiceWatch implements AsyncDisposable {
     this.publish({ type: 'watch', event });
   }
 
-  private markStale(error: ProximaError): void {
-    this.options.logger.warn(
+  private markStale(error: ProximaError, loud: boolean): void {
+    const { logger } = this.options;
+    (loud ? logger.warn : logger.debug).call(
+      logger,
       { service: this.service, code: error.code, err: error.message },
       this.latest === undefined
         ? 'watch failed before the first snapshot'
