@@ -104,6 +104,11 @@ export class RpcServer implements AsyncDisposable {
     return this.boundAddress;
   }
 
+  /** Open client connections. */
+  get connectionCount(): number {
+    return this.sessions.size;
+  }
+
   /** Calls being served right now. */
   get activeCalls(): number {
     return this.inFlight.size;
