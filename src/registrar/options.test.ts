@@ -95,6 +95,15 @@ describe('address detection', () => {
     ).toThrow(/options\.instance\.address/);
   });
 
+  it('accepts process.env itself as the environment', () => {
+    const config = resolveRegistrarOptions({
+      registry: new MemoryRegistry(),
+      instance: { service: 'users', address: '127.0.0.1:1' },
+      env: process.env,
+    });
+    expect(config.instances[0]?.service).toBe('users');
+  });
+
   it('fills defaults: TTL 10 s, retry 500 ms .. 30 s, breaker 5 failures / 10 s', () => {
     const config = resolveRegistrarOptions({
       registry: new MemoryRegistry(),

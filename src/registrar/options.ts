@@ -100,7 +100,11 @@ const optionsSchema = z
       .custom<RegistrarLogger>(hasMethods('info', 'warn'), 'expected a logger with info/warn')
       .optional(),
     signal: z.instanceof(AbortSignal, { message: 'expected an AbortSignal' }).optional(),
-    env: z.record(z.string(), z.string().optional()).optional(),
+    // Not z.record: zod 4 rejects `process.env` (not a plain object). The variables Proxima reads are
+    // validated one by one where they are read (localityFromEnv names the variable).
+    env: z
+      .custom<Env>((v) => typeof v === 'object' && v !== null, 'expected an object of strings')
+      .optional(),
     networkInterfaces: z.custom<NetworkInterfaces>(isFunction, 'expected a function').optional(),
     retry: z.object({ initialMs: positiveMs.optional(), maxMs: positiveMs.optional() }).strict().optional(),
     breaker: z
