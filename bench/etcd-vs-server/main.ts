@@ -131,7 +131,7 @@ async function recordSection(table: string): Promise<void> {
     '',
     `Command: \`node --import tsx bench/etcd-vs-server/main.ts --record\` (run ${new Date().toISOString().slice(0, 10)}).`,
     'Both registries run on this machine in their own processes (the Proxima registry server from',
-    "`src/server/main.ts`; Debian's etcd 3.4 with a data dir in /tmp, fsync on) and are driven",
+    "`src/server/main.ts`; Debian's etcd 3.4, data dir on the local ext4 disk, fsync on) and are driven",
     'through the same `Registry` interface from one benchmark process, in alternating rounds.',
     'Registration = one `register()` (HTTP POST vs etcd put with a lease); propagation = from just',
     'before `update()` is sent until a watcher (another client: SSE vs an etcd gRPC watch stream) has',
