@@ -72,5 +72,5 @@ await measure('failover, explicit deadline', () =>
   executeCall(plain, attempt, { deadline: Deadline.after(systemClock, 1000) }),
 );
 await measure('failover + hedging (answer before the delay)', () => executeCall(hedged, attempt));
-await measure('forking x2 (single endpoint: 1 attempt)', () => executeCall(forking, attempt));
+await measure('forking x2 (both answer; the loser is aborted)', () => executeCall(forking, attempt));
 gcObserver.disconnect();

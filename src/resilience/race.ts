@@ -22,11 +22,8 @@ export interface RaceShape {
 }
 
 interface Run {
-  readonly endpoint: Endpoint;
   readonly tracker: CallTracker;
   readonly start: number;
-  readonly controller: AbortController;
-  settled: boolean;
 }
 
 /**
@@ -45,10 +42,17 @@ export function runRace<T>(
   return new Race(policy, attempt, signal, deadline, hashKey, shape).run();
 }
 
-const lostRace = (): ProximaError => new ProximaError(ErrorCode.CANCELLED, 'another attempt answered first');
+// Immutable and shared: building an Error (its stack) for every hedged call would cost more than
+// the rest of the race.
+const LOST_RACE: ProximaError = Object.freeze(
+  new ProximaError(ErrorCode.CANCELLED, 'another attempt answered first', { retryable: false }),
+);
 
 class Race<T> {
-  private readonly runs: Run[] = [];
+  // One signal for all attempts: losers are only ever cancelled together, when the race ends, and
+  // an AbortSignal is the most expensive object on this path (microseconds in Node 20).
+  private readonly controller = new AbortController();
+  private launched = 0;
   private readonly tried = new Set<string>();
   private readonly context: PickContext;
   private outstanding = 0;
@@ -97,17 +101,11 @@ class Race<T> {
   }
 
   private launch(endpoint: Endpoint, tracker: CallTracker): void {
-    const run: Run = {
-      endpoint,
-      tracker,
-      start: this.policy.clock.now(),
-      controller: new AbortController(),
-      settled: false,
-    };
-    this.runs.push(run);
+    const run: Run = { tracker, start: this.policy.clock.now() };
+    this.launched++;
     this.tried.add(endpoint.id);
     this.outstanding++;
-    const context = { signal: run.controller.signal, attempt: this.runs.length, deadline: this.deadline };
+    const context = { signal: this.controller.signal, attempt: this.launched, deadline: this.deadline };
     let pending: Promise<T>;
     try {
       pending = this.attempt(endpoint, context);
@@ -130,7 +128,7 @@ class Race<T> {
 
   private scheduleHedge(): void {
     const delay = this.shape.hedgeDelayMs;
-    if (delay === undefined || this.finished || this.runs.length >= this.shape.maxAttempts) return;
+    if (delay === undefined || this.finished || this.launched >= this.shape.maxAttempts) return;
     if (this.deadline !== undefined && delay >= this.deadline.remaining()) return;
     if (this.timer !== undefined) this.policy.clock.clearTimeout(this.timer);
     this.timer = this.policy.clock.setTimeout(() => {
@@ -141,10 +139,9 @@ class Race<T> {
   }
 
   private onSuccess(run: Run, value: T): void {
-    run.settled = true;
     this.outstanding--;
     const latency = this.policy.clock.now() - run.start;
-    if (this.finished || run.controller.signal.aborted) {
+    if (this.finished) {
       run.tracker.done('cancelled', latency);
       return;
     }
@@ -155,9 +152,8 @@ class Race<T> {
   }
 
   private onFailure(run: Run, error: ProximaError): void {
-    run.settled = true;
     this.outstanding--;
-    const kind = outcomeOf(error, run.controller.signal);
+    const kind = outcomeOf(error, this.controller.signal);
     run.tracker.done(kind, this.policy.clock.now() - run.start);
     chargeBudget(this.policy.budget, kind);
     if (this.finished) return;
@@ -166,7 +162,7 @@ class Race<T> {
     if (this.shape.hedged) {
       if (!retryable) return this.finish(undefined, error, undefined);
       const mayLaunch =
-        this.runs.length < this.shape.maxAttempts && (error.unprocessed || this.policy.budget.canRetry());
+        this.launched < this.shape.maxAttempts && (error.unprocessed || this.policy.budget.canRetry());
       if (mayLaunch && this.launchNext()) return this.scheduleHedge();
     }
     if (this.outstanding === 0) this.finish(undefined, this.lastError, undefined);
@@ -181,9 +177,7 @@ class Race<T> {
       this.policy.clock.clearTimeout(this.timer);
       this.timer = undefined;
     }
-    for (const run of this.runs) {
-      if (!run.settled) run.controller.abort(abortReason ?? lostRace());
-    }
+    if (this.outstanding > 0) this.controller.abort(abortReason ?? LOST_RACE);
     if (error === undefined) this.resolve(value as T);
     else this.reject(error);
   }
