@@ -2,7 +2,7 @@
  * Pick + done cost per balancer at 10, 100 and 1000 endpoints, and peak-EWMA P2C through the full
  * locality router at 1000 endpoints. Real clock (`performance.now()` in every `done`), seeded random.
  *
- *   node --import tsx bench/pick/run.ts [--markdown]
+ *   node --import tsx bench/pick/run.ts [--markdown] [--repeat N]
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -106,15 +106,18 @@ if (only >= 0) {
     router: 'router (tiers + peak-ewma)',
     'router-clock': 'router (tiers + peak-ewma), done reads the clock',
   };
+  // `--repeat N`: N processes per case, the minimum per cell (other load only ever adds time).
+  const repeatAt = process.argv.indexOf('--repeat');
+  const repeat = repeatAt >= 0 ? Math.max(1, Number(process.argv[repeatAt + 1]) || 1) : 1;
+  const script = fileURLToPath(import.meta.url);
   const rows = [...BALANCER_NAMES, 'router', 'router-clock'].map((name) => {
-    const out = execFileSync(
-      process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), '--case', name],
-      {
-        encoding: 'utf8',
-      },
-    );
-    return { name: LABELS[name] ?? name, cells: JSON.parse(out) as number[] };
+    let cells = SIZES.map(() => Infinity);
+    for (let r = 0; r < repeat; r++) {
+      const args = [...process.execArgv, script, '--case', name];
+      const run = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' })) as number[];
+      cells = cells.map((c, i) => Math.min(c, run[i] ?? Infinity));
+    }
+    return { name: LABELS[name] ?? name, cells };
   });
   if (markdown) {
     console.log(`| balancer | ${SIZES.map((n) => `${n} endpoints`).join(' | ')} |`);
