@@ -1,7 +1,7 @@
 import { type Clock, sleep, type TimerHandle } from '../core/clock.js';
 import { ProximaError, toProximaError } from '../core/errors.js';
 import { Emitter, type Event, once } from '../core/event.js';
-import type { Registry, WatchEvent } from '../registry/registry.js';
+import type { Registry, WatchConnectivity, WatchEvent, WatchOptions } from '../registry/registry.js';
 import type { Backoff } from '../resilience/backoff.js';
 import type { DiscoveryLogger } from './logger.js';
 import {
@@ -107,7 +107,13 @@ export class ServiceWatch implements AsyncDisposable {
           this.markFresh();
         }
         const fromRevision = this.latest === undefined ? undefined : this.pool.revision + 1;
-        const options = fromRevision === undefined ? { signal } : { signal, fromRevision };
+        // Backends that reconnect by themselves never throw for an outage: they say so here.
+        const onConnectivity = (state: WatchConnectivity): void => {
+          if (state.connected) this.markFresh();
+          else this.markStale(state.error, true);
+        };
+        const options: WatchOptions =
+          fromRevision === undefined ? { signal, onConnectivity } : { signal, fromRevision, onConnectivity };
         for await (const event of registry.watch(this.service, options)) {
           this.apply(event);
           backoff = this.options.backoff;

@@ -1,3 +1,4 @@
+import type { ProximaError } from '../core/errors.js';
 import type { Instance, InstanceInput, InstancePatch } from '../core/instance.js';
 
 /**
@@ -64,7 +65,16 @@ export interface RegisterOptions extends CallOptions {
 
 export interface WatchOptions extends CallOptions {
   readonly fromRevision?: number;
+  /**
+   * Told when a backend that reconnects by itself loses its stream (`connected: false`, once per
+   * outage) and when a new stream is up again (`connected: true`). The iterator itself does not
+   * throw for such outages, so this is how a consumer marks its view stale. Must not throw.
+   */
+  readonly onConnectivity?: (state: WatchConnectivity) => void;
 }
+
+export type WatchConnectivity =
+  { readonly connected: true } | { readonly connected: false; readonly error: ProximaError };
 
 /** A registrar session. Keep it alive, or it expires and takes its instances with it. */
 export interface Lease extends AsyncDisposable {

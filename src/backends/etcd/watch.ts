@@ -1,6 +1,7 @@
 import type { IEvent, IWatchResponse } from 'etcd3';
 import { sleep } from '../../core/clock.js';
 import { ErrorCode, ProximaError } from '../../core/errors.js';
+import { ConnectivityReporter } from '../../registry/connectivity.js';
 import { parseRevision, parseServiceName } from '../../registry/inputs.js';
 import type { ServiceListing, WatchEvent, WatchOptions } from '../../registry/registry.js';
 import { type Backoff, fullJitterBackoff } from '../../resilience/backoff.js';
@@ -59,6 +60,7 @@ export async function* watchService(
   // etcd reads start_revision 0 as "from now"; the contract means "everything it still has".
   let next = Math.max(from ?? 1, 1);
   let needReset = from === undefined;
+  const link = new ConnectivityReporter(options.onConnectivity);
   while (!signal.aborted) {
     try {
       if (needReset) {
@@ -69,6 +71,7 @@ export async function* watchService(
         continue;
       }
       for await (const response of watchStream(connection, { ...range, start_revision: next }, signal)) {
+        link.established();
         // A stream that answers beyond its creation is healthy again (a flapping one keeps backing off).
         if (!response.created) backoff = initialBackoff;
         if (response.canceled) {
@@ -93,6 +96,7 @@ export async function* watchService(
         continue;
       }
       if (error.code !== ErrorCode.UNAVAILABLE) throw error;
+      link.lost(error);
       backoff = backoff.next();
       await sleep(clock, backoff.delayMs, signal).catch(() => undefined);
     }

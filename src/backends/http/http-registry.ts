@@ -131,6 +131,7 @@ export class HttpRegistry implements Registry {
       clock: this.clock,
       random: this.random,
       backoff: this.options.backoff ?? {},
+      ...(options.onConnectivity === undefined ? {} : { onConnectivity: options.onConnectivity }),
       ...(this.options.watchIdleTimeoutMs === undefined
         ? {}
         : { idleTimeoutMs: this.options.watchIdleTimeoutMs }),

@@ -1,7 +1,8 @@
 import { sleep, type Clock } from '../../core/clock.js';
-import { ErrorCode, isProximaError, ProximaError } from '../../core/errors.js';
+import { ErrorCode, isProximaError, ProximaError, toProximaError } from '../../core/errors.js';
 import type { Random } from '../../core/random.js';
-import type { WatchEvent } from '../../registry/registry.js';
+import { ConnectivityReporter } from '../../registry/connectivity.js';
+import type { WatchEvent, WatchOptions } from '../../registry/registry.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import type { RegistryClient } from './client.js';
 import { SseParser } from './sse-parser.js';
@@ -14,6 +15,7 @@ export interface WatchStreamOptions {
   readonly backoff: BackoffOptions;
   /** Silence after which a stream is presumed dead; default 3 heartbeats as the server announces. */
   readonly idleTimeoutMs?: number;
+  readonly onConnectivity?: WatchOptions['onConnectivity'];
 }
 
 const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
@@ -34,6 +36,7 @@ export async function* watchOverSse(
   const path = `/v1/services/${encodeURIComponent(service)}/watch`;
   let last: number | undefined;
   let attempt = 0;
+  const link = new ConnectivityReporter(options.onConnectivity);
   while (!signal.aborted) {
     const connection = new AbortController();
     const onAbort = (): void => connection.abort(signal.reason);
@@ -48,6 +51,7 @@ export async function* watchOverSse(
         headers,
         signal: connection.signal,
       });
+      link.established();
       const announced = Number(response.headers['x-proxima-heartbeat-ms']);
       const idleMs = options.idleTimeoutMs ?? (announced > 0 ? 3 * announced : DEFAULT_IDLE_TIMEOUT_MS);
       for await (const batch of readBatches(response.body, connection, idleMs, options.clock)) {
@@ -58,6 +62,7 @@ export async function* watchOverSse(
     } catch (error) {
       if (signal.aborted) return;
       if (isProximaError(error) && !error.retryable && error.code !== ErrorCode.CANCELLED) throw error;
+      link.lost(isProximaError(error) ? error : toProximaError(error, ErrorCode.UNAVAILABLE));
     } finally {
       signal.removeEventListener('abort', onAbort);
       connection.abort();
