@@ -10,6 +10,7 @@ import type { Registry } from '../../src/registry/registry.js';
 import { WatchRecorder } from '../../src/registry/testing/watch-recorder.js';
 import { EtcdCluster } from '../support/etcd.js';
 import { ProcessGroup } from '../support/processes.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { viewOf } from './view.js';
 
 const run = promisify(execFile);
@@ -90,6 +91,7 @@ describe('etcd backend: user/password auth and TLS pass through to etcd', () => 
   let dir: string;
   let certs: Awaited<ReturnType<typeof makeCertificates>>;
   let etcd: EtcdCluster;
+  let proxy: TcpProxy;
   const opened: Registry[] = [];
   const open = async (url: string): Promise<Registry> => {
     const registry = await openRegistry(url);
@@ -102,7 +104,10 @@ describe('etcd backend: user/password auth and TLS pass through to etcd', () => 
     certs = await makeCertificates(dir);
     etcd = await EtcdCluster.start(group, {
       tls: { certFile: certs.serverCert, keyFile: certs.serverKey, caFile: certs.ca },
+      // Auth tokens expire after one idle second, so the test can outlive one.
+      extraArgs: ['--auth-token-ttl=1'],
     });
+    proxy = await TcpProxy.start(etcd.endpoints[0] as string);
     const etcdctl = (...args: string[]): Promise<unknown> =>
       run('etcdctl', [`--endpoints=${etcd.endpoints[0]}`, ...args], {
         timeout: 10_000,
@@ -118,6 +123,7 @@ describe('etcd backend: user/password auth and TLS pass through to etcd', () => 
 
   afterAll(async () => {
     await Promise.allSettled(opened.map((r) => r.close()));
+    await proxy?.close();
     await etcd?.stop();
     await group.killAll();
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
@@ -156,5 +162,31 @@ describe('etcd backend: user/password auth and TLS pass through to etcd', () => 
     const anonymous = await open(`etcd://app:apppw@${secure}/secure?ca=${certs.ca}&callTimeout=1500ms`);
     expect(await codeOf(anonymous.list('vault'))).toBe('UNAVAILABLE');
     await registration.deregister();
+  }, 60_000);
+  it('a watch and a lease outlive an expired auth token (reconnect after the token expired)', async () => {
+    const writer = await open(`etcd://app:apppw@${etcd.endpoints[0]}/secure`);
+    const watcher = await open(`etcd://app:apppw@${proxy.endpoint}/secure`);
+    const registration = await watcher.register(
+      { service: 'tokens', id: 't1', address: '127.0.0.1:24100' },
+      { ttlMs: 10_000 },
+    );
+    const watch = WatchRecorder.start(watcher, 'tokens');
+    try {
+      await watch.waitForCount(1);
+      // Idle past the token TTL, then cut the connection: the watch must reconnect with a new token.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      proxy.dropAll();
+      await registration.keepAlive();
+      const other = await writer.register(
+        { service: 'tokens', id: 't2', address: '127.0.0.1:24101' },
+        { ttlMs: 10_000 },
+      );
+      await watch.waitFor((events) => viewOf(events).has('t2'), 'the write after the token expired');
+      expect(watch.error).toBeUndefined();
+      await other.deregister();
+    } finally {
+      await watch.stop();
+      await registration.deregister();
+    }
   }, 60_000);
 });

@@ -33,6 +33,8 @@ export interface EtcdClusterOptions {
    * signed by `caFile`. The plain port stays open for the helpers' own health checks.
    */
   readonly tls?: EtcdTlsFiles | undefined;
+  /** More etcd flags for every member, e.g. `--auth-token-ttl=1`. */
+  readonly extraArgs?: readonly string[];
 }
 
 /** PEM files for a TLS client listener. */
@@ -90,6 +92,7 @@ export class EtcdCluster {
       heartbeatMs: options.heartbeatMs ?? 50,
       electionMs: options.electionMs ?? 750,
       tls: options.tls,
+      extraArgs: options.extraArgs ?? [],
     };
     const root = await mkdtemp(join(tmpdir(), 'proxima-etcd-'));
     const members: EtcdMember[] = [];
@@ -241,6 +244,7 @@ export class EtcdCluster {
       `--initial-cluster-token=${this.root}`,
       `--heartbeat-interval=${this.options.heartbeatMs}`,
       `--election-timeout=${this.options.electionMs}`,
+      ...this.options.extraArgs,
       '--logger=zap',
       '--log-outputs=stderr',
     ]);

@@ -1,6 +1,6 @@
-import type { IEvent, IWatchResponse } from 'etcd3';
+import { castGrpcErrorMessage, type IEvent, type IWatchResponse } from 'etcd3';
 import { sleep } from '../../core/clock.js';
-import { ErrorCode, ProximaError } from '../../core/errors.js';
+import { ErrorCode, type ProximaError } from '../../core/errors.js';
 import { ConnectivityReporter } from '../../registry/connectivity.js';
 import { parseRevision, parseServiceName } from '../../registry/inputs.js';
 import type { ServiceListing, WatchEvent, WatchOptions } from '../../registry/registry.js';
@@ -61,8 +61,17 @@ export async function* watchService(
   let next = Math.max(from ?? 1, 1);
   let needReset = from === undefined;
   const link = new ConnectivityReporter(options.onConnectivity);
+  // etcd checks the auth token only when a watch is created, so after a reconnect an idle client's
+  // token may have expired. A unary call renews it (the etcd3 client re-authenticates on "invalid
+  // auth token"); the first refusal after a healthy stream is retried once after one.
+  let renewToken = false;
+  let renewedSinceHealthy = false;
   while (!signal.aborted) {
     try {
+      if (renewToken) {
+        renewToken = false;
+        await deps.list(name, signal);
+      }
       if (needReset) {
         const event = await reset();
         next = event.revision + 1;
@@ -73,16 +82,16 @@ export async function* watchService(
       for await (const response of watchStream(connection, { ...range, start_revision: next }, signal)) {
         link.established();
         // A stream that answers beyond its creation is healthy again (a flapping one keeps backing off).
-        if (!response.created) backoff = initialBackoff;
+        if (!response.created) {
+          backoff = initialBackoff;
+          renewedSinceHealthy = false;
+        }
         if (response.canceled) {
           if (Number(response.compact_revision) > 0) {
             needReset = true;
             break;
           }
-          throw new ProximaError(
-            ErrorCode.FAILED_PRECONDITION,
-            `etcd cancelled the watch of ${name}: ${response.cancel_reason || 'no reason given'}`,
-          );
+          throw castGrpcErrorMessage(response.cancel_reason || 'etcd cancelled the watch, no reason given');
         }
         if (response.created || response.events.length === 0) continue;
         yield* toEvents(keys, name, response);
@@ -95,12 +104,21 @@ export async function* watchService(
         needReset = true;
         continue;
       }
+      if (isAuthRefusal(error) && !renewedSinceHealthy) {
+        renewedSinceHealthy = true;
+        renewToken = true;
+        continue;
+      }
       if (error.code !== ErrorCode.UNAVAILABLE) throw error;
       link.lost(error);
       backoff = backoff.next();
       await sleep(clock, backoff.delayMs, signal).catch(() => undefined);
     }
   }
+}
+
+function isAuthRefusal(error: ProximaError): boolean {
+  return error.code === ErrorCode.UNAUTHENTICATED || error.code === ErrorCode.PERMISSION_DENIED;
 }
 
 function* toEvents(keys: KeyLayout, service: string, response: IWatchResponse): Generator<WatchEvent> {
