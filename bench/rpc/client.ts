@@ -9,6 +9,7 @@ import { ServiceBroker } from 'moleculer';
 import { RpcConnection, bind, msgpackCodec } from '../../src/rpc/index.js';
 import { EchoApi, PAYLOAD, type System } from './echo-api.js';
 import { grpcEchoService } from './grpc-service.js';
+import { fullStackClient } from './full-stack.js';
 import { RawDeframer, RawFramer, rawFrame } from './raw-framing.js';
 
 const [system, portArg, cArg, durationArg, warmupArg] = process.argv.slice(2) as [
@@ -60,6 +61,8 @@ async function setup(): Promise<{ call: Call; stop: () => Promise<unknown> }> {
       await connection.connect();
       return { call: () => api.echo(PAYLOAD, { deadlineMs: 5_000 }), stop: () => connection.close() };
     }
+    case 'proxima-client':
+      return fullStackClient(host, port);
     case 'moleculer': {
       const broker = new ServiceBroker({
         nodeID: `bench-client-${process.pid}`,

@@ -12,5 +12,6 @@ export const EchoApi = defineService('bench', {
 
 export const PAYLOAD = { msg: 'hello proxima', n: 42 };
 
-export type System = 'raw' | 'proxima' | 'moleculer' | 'grpc';
-export const SYSTEMS: readonly System[] = ['raw', 'proxima', 'moleculer', 'grpc'];
+/** `proxima-client`: the `proxima` server called through the full client stack (full-stack.ts). */
+export type System = 'raw' | 'proxima' | 'proxima-client' | 'moleculer' | 'grpc';
+export const SYSTEMS: readonly System[] = ['raw', 'proxima', 'proxima-client', 'moleculer', 'grpc'];

@@ -29,7 +29,8 @@ async function start(): Promise<() => Promise<void>> {
       await new Promise<void>((resolve) => server.listen(port, host, resolve));
       return () => new Promise((resolve) => server.close(() => resolve()));
     }
-    case 'proxima': {
+    case 'proxima':
+    case 'proxima-client': {
       const server = createServer({ services: [implement(EchoApi, { echo: (req) => req })] });
       await server.listen({ host, port });
       return () => server.shutdown({ graceMs: 100 });

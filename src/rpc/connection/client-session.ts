@@ -146,6 +146,7 @@ export class ClientSession {
   destroy(error: ProximaError): void {
     if (this.closed) return;
     this.closeError ??= error;
+    this.startDraining();
     this.socket.destroy();
   }
 

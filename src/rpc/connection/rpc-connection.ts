@@ -85,7 +85,8 @@ export class RpcConnection implements Transport {
   }
 
   call(method: string, payload: unknown, options?: CallOptions): Promise<unknown> {
-    const session = this.current ?? this.open();
+    let session = this.current;
+    if (session === null || !session.acceptsCalls) session = this.open();
     if (session === null) return Promise.reject(this.refusal());
     return session.call(method, payload, options);
   }
