@@ -53,7 +53,10 @@ describe('etcd backend: a partition longer than the TTL (TCP proxy paused)', () 
     );
     const total = SESSIONS * PER_SESSION;
     const near = WatchRecorder.start(direct, SERVICE);
-    const far = WatchRecorder.start(behind, SERVICE);
+    const connectivity: boolean[] = [];
+    const far = WatchRecorder.start(behind, SERVICE, {
+      onConnectivity: (state) => connectivity.push(state.connected),
+    });
     try {
       await near.waitFor((events) => viewOf(events).size === total, 'all instances (direct)');
       await far.waitFor((events) => viewOf(events).size === total, 'all instances (behind the proxy)');
@@ -75,6 +78,8 @@ describe('etcd backend: a partition longer than the TTL (TCP proxy paused)', () 
       expect(idsOf(listing.instances)).toHaveLength(total);
       expect(idsOf(viewOf(near.events).values())).toEqual(idsOf(listing.instances));
       expect(idsOf(viewOf(far.events).values())).toEqual(idsOf(listing.instances));
+      // The watch behind the proxy noticed the silent stream (probe unanswered) and its recovery.
+      expect(connectivity).toEqual([false, true]);
       // Every session noticed its loss once and registered again under a new lease.
       await eventually(() => fleet.counts.reregistered === SESSIONS);
       expect(fleet.counts.lost).toBe(SESSIONS);
