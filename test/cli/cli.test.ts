@@ -101,8 +101,9 @@ describe('proxima CLI processes', () => {
     const reregisteredAfterMs = await msUntilLine(c, /^re-registered users\/c/, 15_000);
     expect(reregisteredAfterMs).toBeLessThanOrEqual(2 * keepAliveMs);
 
-    // The watcher resumes by itself: the new server cannot replay, so a `reset` comes (with c held as
-    // unconfirmed by self-preservation if c was not back yet), and c is confirmed again.
+    // The watcher says the registry is gone (`stale`: it keeps serving the last snapshot), then resumes
+    // by itself: the new server cannot replay, so a `reset` comes (with c held as unconfirmed by
+    // self-preservation if c was not back yet), and c is confirmed again.
     const after = await eventually(() => {
       const events = watchEvents(watch).slice(before);
       const back = events.some(
@@ -113,7 +114,8 @@ describe('proxima CLI processes', () => {
       return back ? events : undefined;
     }, 15_000);
     if (after === undefined) throw new Error('unreachable: eventually returned a falsy value');
-    expect(after[0]?.type).toBe('reset');
+    expect(after[0]?.type).toBe('stale');
+    expect(after.filter((e) => e.type !== 'stale' && e.type !== 'fresh')[0]?.type).toBe('reset');
     expect(after.filter((e) => e.type === 'delete')).toEqual([]);
     const ls = await runOnce(group, 'ls', ['ls', 'users', '--json'], env);
     expect(ls.output).toContain('"id": "c"');
