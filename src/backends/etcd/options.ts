@@ -44,8 +44,11 @@ export interface EtcdRegistryOptions {
 /** Options a caller may set in code; the URL supplies the rest. */
 export type EtcdRegistryInput = Partial<EtcdRegistryOptions> & Pick<EtcdRegistryOptions, 'endpoints'>;
 
+/** One attempt: a healthy member answers in milliseconds; a new leader is elected within about 1-2 s. */
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 1_000;
+/** One call over all attempts: enough to ride out a leader election, short enough for a registrar's TTL/3. */
 export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
+/** An idle watch learns of a dead connection within this plus one attempt timeout. */
 export const DEFAULT_WATCH_PROBE_MS = 5_000;
 
 const endpointSchema = z
