@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { ProximaError } from '../../core/errors.js';
+import { Emitter, type Event } from '../../core/event.js';
 import type { Instance, InstancePatch } from '../../core/instance.js';
 import { parseWith } from '../../core/validate.js';
 import type { ServiceListing, WatchEvent } from '../../registry/registry.js';
@@ -57,10 +58,16 @@ export class MemoryStore {
   private readonly leases: LeaseTable;
   private readonly history: EventHistory;
   private readonly hub = new WatchHub();
+  private readonly committed = new Emitter<readonly WatchEvent[]>();
+  private readonly clock: Clock;
   private closedFlag = false;
+
+  /** Every committed batch (one revision), of every service: the dashboard's live feed. */
+  readonly onCommit: Event<readonly WatchEvent[]> = this.committed.event;
 
   constructor(options: MemoryStoreOptions = {}) {
     const { clock = systemClock, historyLimit = 10_000 } = parseWith(optionsSchema, options, 'options');
+    this.clock = clock;
     this.leases = new LeaseTable(clock, (id) => this.drop(id, 'expired'));
     this.history = new EventHistory(historyLimit);
   }
@@ -149,6 +156,14 @@ export class MemoryStore {
     return { service, revision: this.revisionCounter, instances };
   }
 
+  /** The lease holding an instance: its TTL and the time left before it expires (for the dashboard). */
+  leaseOf(service: string, id: string): { readonly ttlMs: number; readonly remainingMs: number } | undefined {
+    const entry = this.services.get(service)?.get(id);
+    const lease = entry === undefined ? undefined : this.leases.get(entry.leaseId);
+    if (lease === undefined) return undefined;
+    return { ttlMs: lease.ttlMs, remainingMs: Math.max(0, lease.expiresAt - this.clock.now()) };
+  }
+
   serviceNames(): string[] {
     return [...this.services.keys()].sort();
   }
@@ -194,6 +209,7 @@ export class MemoryStore {
     this.closedFlag = true;
     this.leases.clear();
     this.hub.closeAll();
+    this.committed.clear();
   }
 
   private drop(leaseId: string, how: 'expired' | 'revoked'): void {
@@ -235,5 +251,6 @@ export class MemoryStore {
     const events = build(this.revisionCounter).map((e) => Object.freeze(e));
     this.history.append(this.revisionCounter, events);
     this.hub.publish(events);
+    this.committed.emit(events);
   }
 }

@@ -1,0 +1,139 @@
+import type { ServerResponse } from 'node:http';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import type { Instance } from '../core/instance.js';
+import type { WatchEvent } from '../registry/registry.js';
+import { SseStream } from '../server/sse.js';
+import type { RegistryState } from '../server/state.js';
+import type { TrafficBoard, TrafficReport } from './traffic.js';
+
+/** Lease of one instance as the page shows it, keyed `service/id`. */
+export interface LeaseView {
+  readonly ttlMs: number;
+  readonly remainingMs: number;
+}
+
+/** The first message of every page connection: the whole registry, leases and traffic. */
+export interface DashboardSnapshot {
+  readonly revision: number;
+  readonly services: Readonly<Record<string, readonly Instance[]>>;
+  readonly leases: Readonly<Record<string, LeaseView>>;
+  readonly traffic: readonly TrafficReport[];
+}
+
+export interface FeedOptions {
+  readonly state: RegistryState;
+  readonly traffic: TrafficBoard;
+  readonly clock: Clock;
+  /** How often lease time left is pushed (keep-alives renew leases without a watch event). */
+  readonly leaseTickMs: number;
+  readonly heartbeatMs: number;
+}
+
+/**
+ * The dashboard's one live stream (`GET /ui/events`): a `snapshot` on connect, then `change`
+ * for every committed revision of any service (straight from the store, no polling), `leases`
+ * every `leaseTickMs` while a page is open, and `traffic` whenever a demo client reports. A page
+ * that reconnects simply gets a new snapshot, so nothing needs resuming.
+ */
+export class DashboardFeed implements Disposable {
+  private readonly streams = new Set<SseStream>();
+  private readonly subscription: Disposable;
+  private tick: TimerHandle | undefined;
+  private sequence = 0;
+
+  constructor(private readonly options: FeedOptions) {
+    this.subscription = options.state.store.onCommit((events) => this.onCommit(events));
+  }
+
+  /** Number of open pages. */
+  get size(): number {
+    return this.streams.size;
+  }
+
+  /** Serves one page connection until it closes. */
+  attach(res: ServerResponse): void {
+    const { clock, heartbeatMs } = this.options;
+    const stream = new SseStream(res, clock, heartbeatMs);
+    stream.open('proxima dashboard');
+    stream.send('snapshot', this.nextId(), this.snapshot());
+    this.streams.add(stream);
+    res.on('close', () => {
+      this.streams.delete(stream);
+      stream.close();
+    });
+    this.schedule();
+  }
+
+  /** Pushes the current traffic reports to every page. */
+  publishTraffic(): void {
+    this.broadcast('traffic', this.options.traffic.current());
+  }
+
+  snapshot(): DashboardSnapshot {
+    const { state } = this.options;
+    const services: Record<string, readonly Instance[]> = {};
+    for (const name of state.services()) services[name] = state.list(name).instances;
+    return {
+      revision: state.revision,
+      services,
+      leases: this.leases(),
+      traffic: this.options.traffic.current(),
+    };
+  }
+
+  [Symbol.dispose](): void {
+    this.subscription[Symbol.dispose]();
+    if (this.tick !== undefined) this.options.clock.clearTimeout(this.tick);
+    this.tick = undefined;
+    for (const stream of this.streams) stream.close();
+    this.streams.clear();
+  }
+
+  private onCommit(events: readonly WatchEvent[]): void {
+    if (this.streams.size === 0) return;
+    const base = this.options.state.revisionBase;
+    const outward = events.map((e) => ({ ...e, revision: e.revision + base }));
+    const leases: Record<string, LeaseView> = {};
+    for (const e of events) {
+      if (e.type !== 'upsert') continue;
+      const lease = this.options.state.store.leaseOf(e.service, e.instance.id);
+      if (lease !== undefined) leases[`${e.service}/${e.instance.id}`] = lease;
+    }
+    this.broadcast('change', { events: outward, leases });
+  }
+
+  private leases(): Record<string, LeaseView> {
+    const { state } = this.options;
+    const leases: Record<string, LeaseView> = {};
+    for (const name of state.services()) {
+      for (const instance of state.list(name).instances) {
+        const lease = state.store.leaseOf(name, instance.id);
+        if (lease !== undefined) leases[`${name}/${instance.id}`] = lease;
+      }
+    }
+    return leases;
+  }
+
+  private schedule(): void {
+    if (this.tick !== undefined || this.streams.size === 0) return;
+    this.tick = this.options.clock.setTimeout(() => {
+      this.tick = undefined;
+      if (this.streams.size === 0) return;
+      this.broadcast('leases', this.leases());
+      this.publishTraffic();
+      this.schedule();
+    }, this.options.leaseTickMs);
+    this.tick.unref?.();
+  }
+
+  private broadcast(event: string, data: unknown): void {
+    if (this.streams.size === 0) return;
+    const id = this.nextId();
+    for (const stream of this.streams) stream.send(event, id, data);
+  }
+
+  private nextId(): string {
+    this.sequence += 1;
+    return String(this.sequence);
+  }
+}

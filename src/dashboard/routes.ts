@@ -1,0 +1,115 @@
+import type { ServerResponse } from 'node:http';
+import { type Clock, systemClock } from '../core/clock.js';
+import { ErrorCode } from '../core/errors.js';
+import { HttpError, readJsonBody, sendNoContent } from '../server/http-io.js';
+import type { Route } from '../server/router.js';
+import type { RegistryServer } from '../server/server.js';
+import { type Asset, loadAssets } from './assets.js';
+import { DashboardFeed } from './feed.js';
+import { TrafficBoard, parseTrafficReport } from './traffic.js';
+
+/** Options of {@link mountDashboard}. */
+export interface DashboardOptions {
+  /**
+   * Accept traffic reports at `POST /ui/api/traffic` (the demo client's stats for the traffic
+   * matrix). Off by default: a plain registry shows only the registry.
+   */
+  readonly acceptTraffic?: boolean;
+  /** How often lease time left is pushed to open pages. Default 1 s. */
+  readonly leaseTickMs?: number;
+  /** SSE heartbeat interval. Default 10 s. */
+  readonly heartbeatMs?: number;
+  /** Default: the system clock (use the server's clock). */
+  readonly clock?: Clock;
+  /** Where the page's files are (tests). Default: `src/dashboard/static/` of this package. */
+  readonly staticDir?: string;
+}
+
+/** A mounted dashboard. Dispose it to close every open page stream. */
+export interface Dashboard extends Disposable {
+  /** `${server.url}/ui` */
+  readonly url: string;
+  /** Open page streams. */
+  readonly pages: number;
+}
+
+const MAX_REPORT_BYTES = 256 * 1024;
+
+/**
+ * Mounts the dashboard on a registry server: the page at `/ui`, its files under `/ui/`, and one
+ * Server-Sent-Events stream `/ui/events` that carries the registry (instances by service, lease
+ * time left) and, with `acceptTraffic`, the traffic reports of demo clients.
+ *
+ * @example
+ * ```ts
+ * const server = await startRegistryServer({ port: 7070 });
+ * const dashboard = mountDashboard(server, { acceptTraffic: true });
+ * console.log(`dashboard: ${dashboard.url}`);
+ * ```
+ */
+export function mountDashboard(server: RegistryServer, options: DashboardOptions = {}): Dashboard {
+  const clock = options.clock ?? systemClock;
+  const assets = loadAssets(options.staticDir);
+  const traffic = new TrafficBoard(clock);
+  const feed = new DashboardFeed({
+    state: server.state,
+    traffic,
+    clock,
+    leaseTickMs: options.leaseTickMs ?? 1_000,
+    heartbeatMs: options.heartbeatMs ?? 10_000,
+  });
+  const index = requireAsset(assets, 'index.html');
+  const routes: Route[] = [
+    { method: 'GET', path: '/ui', handler: ({ res }) => sendAsset(res, index) },
+    {
+      method: 'GET',
+      path: '/ui/events',
+      handler: ({ res }) => feed.attach(res),
+    },
+    {
+      method: 'GET',
+      path: '/ui/*',
+      handler: ({ res, params }) => {
+        const name = params['*'] ?? '';
+        const asset = name === '' ? index : assets.get(name);
+        if (asset === undefined) throw new HttpError(404, ErrorCode.NOT_FOUND, `no dashboard file ${name}`);
+        sendAsset(res, asset);
+      },
+    },
+  ];
+  if (options.acceptTraffic === true) {
+    routes.push({
+      method: 'POST',
+      path: '/ui/api/traffic',
+      handler: async ({ req, res }) => {
+        traffic.put(parseTrafficReport(await readJsonBody(req, MAX_REPORT_BYTES)));
+        feed.publishTraffic();
+        sendNoContent(res);
+      },
+    });
+  }
+  server.router.mount(...routes);
+  return {
+    url: `${server.url}/ui`,
+    get pages() {
+      return feed.size;
+    },
+    [Symbol.dispose]: () => feed[Symbol.dispose](),
+  };
+}
+
+function requireAsset(assets: ReadonlyMap<string, Asset>, name: string): Asset {
+  const asset = assets.get(name);
+  if (asset === undefined) throw new HttpError(500, ErrorCode.INTERNAL, `dashboard: ${name} is missing`);
+  return asset;
+}
+
+function sendAsset(res: ServerResponse, asset: Asset): void {
+  res.writeHead(200, {
+    'content-type': asset.contentType,
+    'content-length': asset.body.length,
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(asset.body);
+}

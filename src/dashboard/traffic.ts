@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import type { Clock } from '../core/clock.js';
+import { parseWith } from '../core/validate.js';
+
+const zoneName = z.string().max(200);
+const ms = z.number().finite().nonnegative();
+
+/** One cell of the traffic matrix: calls per second from a caller zone to an instance zone. */
+export const trafficCellSchema = z.object({ from: zoneName, to: zoneName, callsPerSec: ms }).strict();
+
+/** What a caller knows about one endpoint (from the client's `explain()` plus its own counts). */
+export const trafficEndpointSchema = z
+  .object({
+    id: z.string().min(1).max(256),
+    locality: zoneName,
+    status: z.string().max(32),
+    available: z.boolean(),
+    callsPerSec: ms,
+    ewmaMs: ms,
+    ejected: z.boolean(),
+    ejectedForMs: ms.optional(),
+    reason: z.string().max(500).optional(),
+    breaker: z.string().max(32),
+  })
+  .strict();
+
+/**
+ * A caller's report of its last window of calls, as `POST /ui/api/traffic` takes it. The demo
+ * client sends one per second; the dashboard shows the newest report of each `reporter`.
+ */
+export const trafficReportSchema = z
+  .object({
+    reporter: z.string().min(1).max(128),
+    service: z.string().min(1).max(128),
+    caller: zoneName,
+    windowMs: ms,
+    callsPerSec: ms,
+    errorsPerSec: ms,
+    p50Ms: ms,
+    p99Ms: ms,
+    phase: z.string().max(200).optional(),
+    matrix: z.array(trafficCellSchema).max(1000),
+    endpoints: z.array(trafficEndpointSchema).max(1000),
+  })
+  .strict();
+
+export type TrafficCell = z.output<typeof trafficCellSchema>;
+export type TrafficEndpoint = z.output<typeof trafficEndpointSchema>;
+export type TrafficReport = z.output<typeof trafficReportSchema>;
+
+/** Validates a posted report; INVALID_ARGUMENT names the field (`body.matrix.0.to`). */
+export function parseTrafficReport(input: unknown): TrafficReport {
+  return parseWith(trafficReportSchema, input, 'body');
+}
+
+/**
+ * The newest report of each reporter. A reporter that stopped sending is forgotten after
+ * `staleMs`, so a dead demo client does not leave a frozen matrix on the page.
+ */
+export class TrafficBoard {
+  private readonly reports = new Map<string, { report: TrafficReport; at: number }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly staleMs = 5_000,
+  ) {}
+
+  put(report: TrafficReport): void {
+    this.reports.set(report.reporter, { report, at: this.clock.now() });
+  }
+
+  /** The live reports, oldest reporters dropped. */
+  current(): TrafficReport[] {
+    const now = this.clock.now();
+    for (const [key, { at }] of this.reports) if (now - at > this.staleMs) this.reports.delete(key);
+    return [...this.reports.values()].map((r) => r.report);
+  }
+}

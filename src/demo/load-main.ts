@@ -1,0 +1,116 @@
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { createClient } from '../client/client.js';
+import { toProximaError } from '../core/errors.js';
+import { parseWith } from '../core/validate.js';
+import { EchoApi } from './echo-api.js';
+import { LoadStats } from './load-stats.js';
+import { DEMO_CLIENT_OPTIONS } from './client-options.js';
+import { DEMO_SERVICE, placeLabel } from './topology.js';
+
+/**
+ * The demo's caller, as its own process: a Proxima client in one zone sending `rate` calls per
+ * second (at most `maxInFlight` at once) to `echo`. Every window it prints one JSON line
+ * ({@link LoadWindow}) for `proxima demo` and posts the same numbers, with the client's
+ * `explain()` view of every endpoint, to the dashboard. A `phase NAME` line on stdin labels the
+ * following reports; closing stdin stops it.
+ */
+const argsSchema = z.object({
+  registry: z.string().min(1),
+  region: z.string().min(1),
+  zone: z.string().min(1),
+  rate: z.coerce.number().int().min(1).max(5_000),
+  report: z.string().url().optional(),
+  window: z.coerce.number().int().min(100),
+});
+
+const TICK_MS = 10;
+const MAX_IN_FLIGHT = 256;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      registry: { type: 'string' },
+      region: { type: 'string' },
+      zone: { type: 'string' },
+      rate: { type: 'string', default: '300' },
+      report: { type: 'string' },
+      window: { type: 'string', default: '1000' },
+    },
+    strict: true,
+  });
+  const args = parseWith(argsSchema, values, 'args');
+  const here = { region: args.region, zone: args.zone };
+  const client = await createClient({ ...DEMO_CLIENT_OPTIONS, registry: args.registry, locality: here });
+  const echo = client.bind(EchoApi);
+  await client.ready(DEMO_SERVICE);
+
+  const stats = new LoadStats(`load-${process.pid}`, DEMO_SERVICE, placeLabel(here));
+  let phase: string | undefined;
+  let inFlight = 0;
+  let sent = 0;
+  const started = performance.now();
+
+  const send = (): void => {
+    inFlight += 1;
+    const t0 = performance.now();
+    echo
+      .ping({ ...here, seq: sent })
+      .then(
+        (answer) => stats.success(placeLabel(answer), answer.id, performance.now() - t0),
+        (error: unknown) => stats.failure(toProximaError(error).code),
+      )
+      .finally(() => (inFlight -= 1));
+    sent += 1;
+  };
+  // A steady open-loop schedule: each tick sends what is due, never more than MAX_IN_FLIGHT at once.
+  const ticker = setInterval(() => {
+    const due = Math.floor(((performance.now() - started) / 1000) * args.rate);
+    while (sent < due && inFlight < MAX_IN_FLIGHT) send();
+    if (sent < due) sent = due; // shed what could not be sent: the load stays bounded
+  }, TICK_MS);
+
+  let windowStart = performance.now();
+  const reporter = setInterval(() => {
+    const now = performance.now();
+    const window = stats.take(now - windowStart, client.explain(DEMO_SERVICE), phase);
+    windowStart = now;
+    process.stdout.write(`${JSON.stringify(window)}\n`);
+    if (args.report !== undefined) {
+      fetch(args.report, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(window.report),
+        signal: AbortSignal.timeout(1_000),
+      }).then(
+        (res) => res.body?.cancel(),
+        () => undefined,
+      );
+    }
+  }, args.window);
+
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(ticker);
+    clearInterval(reporter);
+    await client.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    const match = /^phase\s+(\S.*)$/.exec(line.trim());
+    if (match !== null) phase = match[1];
+  });
+  lines.on('close', () => void stop());
+  process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid, rate: args.rate })}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`demo load: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
