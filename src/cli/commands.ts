@@ -24,5 +24,6 @@ export const COMMANDS: CommandTable = Object.freeze({
   register: entry('keep an instance registered until SIGINT/SIGTERM', () => import('./commands/register.js')),
   ls: entry('list services and their instances', () => import('./commands/ls.js')),
   watch: entry("print a service's changes as they happen", () => import('./commands/watch.js')),
+  demo: entry('run a live multi-zone demo with the dashboard', () => import('./commands/demo.js')),
   call: entry('call a method of a service and print the answer as JSON', () => import('./commands/call.js')),
 });
