@@ -26,4 +26,5 @@ export const COMMANDS: CommandTable = Object.freeze({
   watch: entry("print a service's changes as they happen", () => import('./commands/watch.js')),
   demo: entry('run a live multi-zone demo with the dashboard', () => import('./commands/demo.js')),
   call: entry('call a method of a service and print the answer as JSON', () => import('./commands/call.js')),
+  simulate: entry('simulate routing policies on a modelled topology', () => import('./commands/simulate.js')),
 });
