@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdRegistry } from '../../src/backends/etcd/index.js';
+import { createDiscoverer } from '../../src/discovery/index.js';
 import type { RegistrarInstanceInput } from '../../src/registrar/index.js';
 import { WatchRecorder } from '../../src/registry/testing/watch-recorder.js';
 import { EtcdCluster, type EtcdMember } from '../support/etcd.js';
@@ -47,6 +48,11 @@ describe('etcd backend: SIGKILL of the leader of a 3-member cluster', () => {
       Array.from({ length: PROCESSES }, (_, s) => instances(s)),
     );
     const watch = WatchRecorder.start(discoverer, SERVICE);
+    // A real discoverer too, with self-preservation off so any disappearance would show.
+    const discovery = createDiscoverer({ registry: discoverer, selfPreservation: false, env: {} });
+    const subscription = discovery.subscribe(SERVICE);
+    const sizes: number[] = [];
+    subscription.updated(({ snapshot }) => sizes.push(snapshot.instances.length));
     // The probe writes go through the registrars' own client, under a lease of their own.
     const lease = await registrar.grant({ ttlMs: 60_000 });
     try {
@@ -60,6 +66,8 @@ describe('etcd backend: SIGKILL of the leader of a 3-member cluster', () => {
       await etcd.moveLeader(watched as EtcdMember);
       const before = watch.events.at(-1)?.revision ?? 0;
       const leasesBefore = fleet.leaseIds();
+      await eventually(() => subscription.current()?.instances.length === PROCESSES * PER_SESSION);
+      const sizesBefore = sizes.length;
 
       const killed = await etcd.killLeader();
       expect(killed).toBe(watched);
@@ -85,6 +93,9 @@ describe('etcd backend: SIGKILL of the leader of a 3-member cluster', () => {
       expect(fleet.leaseIds()).toEqual(leasesBefore);
       expect(fleet.registrars.every((r) => r.state === 'registered')).toBe(true);
       expect(idsOf(viewOf(watch.events).values())).toEqual(idsOf(listing.instances));
+      await eventually(() => subscription.current()?.instances.length === listing.instances.length);
+      expect(Math.min(...sizes.slice(sizesBefore))).toBeGreaterThanOrEqual(PROCESSES * PER_SESSION);
+      expect(subscription.current()?.stale).toBe(false);
 
       const after = watch.events.filter((e) => e.revision > before);
       expect(after.filter((e) => e.type !== 'upsert')).toEqual([]);
@@ -106,6 +117,8 @@ describe('etcd backend: SIGKILL of the leader of a 3-member cluster', () => {
           `${fleet.counts.keepAliveErrors} keep-alive errors, 0 leases lost`,
       );
     } finally {
+      subscription[Symbol.dispose]();
+      await discovery.close();
       await watch.stop();
       await lease.revoke();
       await fleet.close();
