@@ -16,7 +16,8 @@ export const trafficEndpointSchema = z
     status: z.string().max(32),
     available: z.boolean(),
     callsPerSec: ms,
-    ewmaMs: ms,
+    /** Peak-EWMA latency; absent while the caller has no sample of this endpoint. */
+    ewmaMs: ms.optional(),
     ejected: z.boolean(),
     ejectedForMs: ms.optional(),
     reason: z.string().max(500).optional(),

@@ -259,7 +259,7 @@ function renderTraffic() {
         el('td', {}, e.id),
         el('td', {}, e.locality),
         el('td', { class: 'num' }, fmt(e.callsPerSec, 0)),
-        el('td', { class: 'num' }, `${fmt(e.ewmaMs, 2)} ms`),
+        el('td', { class: 'num' }, e.ewmaMs === undefined ? '–' : `${fmt(e.ewmaMs, 2)} ms`),
         el('td', {}, endpointState(e)),
       ),
     ),
