@@ -6,7 +6,12 @@ import { createDiscoverer, type Discoverer } from '../discovery/discoverer.js';
 import { openRegistry } from '../registry/open.js';
 import type { Registry } from '../registry/registry.js';
 import { executeCall } from '../resilience/execute-call.js';
-import type { Attempt, BroadcastReply, CallOptions as PolicyCallOptions } from '../resilience/policy.js';
+import type {
+  Attempt,
+  BroadcastReply,
+  CallPolicy,
+  CallOptions as PolicyCallOptions,
+} from '../resilience/policy.js';
 import type { RoutingTable } from '../routing/explain.js';
 import {
   bind,
@@ -22,6 +27,7 @@ import {
   type ClientCallOptions,
   type ClientOptions,
 } from './options.js';
+import { type ClientObserver, combineObservers, observeCall } from './observer.js';
 import { type ChannelDeps, ServiceChannel } from './service-channel.js';
 
 /**
@@ -97,6 +103,7 @@ class ProximaClient implements Client {
   private readonly discoverer: Discoverer;
   private readonly deps: ChannelDeps;
   private readonly caller: Caller<ClientCallOptions>;
+  private readonly observer: ClientObserver | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -116,7 +123,8 @@ class ProximaClient implements Client {
       ...(options.env === undefined ? {} : { env: options.env }),
       ...(options.selfPreservation === undefined ? {} : { selfPreservation: options.selfPreservation }),
     });
-    this.deps = { options, discoverer: this.discoverer, clock, random, logger };
+    this.observer = combineObservers(options.observers);
+    this.deps = { options, discoverer: this.discoverer, clock, random, logger, observer: this.observer };
     this.caller = {
       call: (wire, payload, callOptions, info) => this.callWire(wire, payload, callOptions, info),
     };
@@ -136,10 +144,12 @@ class ProximaClient implements Client {
     if (channel instanceof ProximaError) return Promise.reject(channel);
     const wire = `${service}.${method}`;
     const policy = channel.policy(wire, options?.idempotent ?? false);
-    return executeCall(
+    return this.execute(
+      channel,
+      method,
       policy,
       attemptOf(channel, wire, request, options),
-      policyOptions(options),
+      options,
     ) as Promise<T>;
   }
 
@@ -154,7 +164,9 @@ class ProximaClient implements Client {
     const wire = `${service}.${method}`;
     const policy = channel.policy(wire, options?.idempotent ?? false, true);
     const attempt = attemptOf(channel, wire, request, options) as Attempt<T>;
-    return executeCall(policy, attempt, policyOptions(options)) as Promise<ReadonlyArray<BroadcastReply<T>>>;
+    return this.execute(channel, method, policy, attempt, options) as Promise<
+      ReadonlyArray<BroadcastReply<T>>
+    >;
   }
 
   bind<D extends ServiceDefinition>(
@@ -193,7 +205,24 @@ class ProximaClient implements Client {
     const channel = this.channelOrError(service);
     if (channel instanceof ProximaError) return Promise.reject(channel);
     const policy = channel.policy(wire, options?.idempotent ?? info?.idempotent ?? false);
-    return executeCall(policy, attemptOf(channel, wire, request, options), policyOptions(options));
+    const method = info?.method ?? wire.slice(service.length + 1);
+    return this.execute(channel, method, policy, attemptOf(channel, wire, request, options), options);
+  }
+
+  /** Runs one logical call under its policy, through the observers when there are any. */
+  private execute(
+    channel: ServiceChannel,
+    method: string,
+    policy: CallPolicy,
+    attempt: Attempt<unknown>,
+    options: ClientCallOptions | undefined,
+  ): Promise<unknown> {
+    const observer = this.observer;
+    if (observer === undefined) return executeCall(policy, attempt, policyOptions(options));
+    const call = { service: channel.service, method, failMode: policy.failMode };
+    return observeCall(observer, call, this.locality, policy, attempt, (observed) =>
+      executeCall(policy, observed, policyOptions(options)),
+    );
   }
 
   /** {@link channel}, with its error returned, for methods that must reject rather than throw. */

@@ -4,6 +4,7 @@
  * propagation into handlers).
  */
 export * from './client.js';
+export * from './observer.js';
 export * from './options.js';
 export * from './call-context.js';
 export * from './registration.js';

@@ -14,6 +14,7 @@ import type { ClientInterceptor } from '../rpc/client/interceptor.js';
 import type { KeepAliveOptions } from '../rpc/connection/keepalive.js';
 import type { Codec } from '../rpc/wire/codec.js';
 import type { CallOptions } from '../transport/transport.js';
+import type { ClientObserver } from './observer.js';
 
 /**
  * The fail modes a client call may use: the ones that answer with the method's own result type.
@@ -91,6 +92,8 @@ export interface ClientOptions {
   readonly timeoutMs?: number;
   /** Run around every attempt, outermost first (auth tokens, tracing, metrics). */
   readonly interceptors?: readonly ClientInterceptor[];
+  /** See calls, attempts (with their endpoint) and routers: metrics (`clientMetrics`), tracing, logs. */
+  readonly observers?: readonly ClientObserver[];
   readonly connection?: ConnectionOptions;
   /** RTT probing of the preferred tier; `false` disables it (PING RTTs still count). */
   readonly probe?: ProbeOptions | false;
@@ -135,6 +138,7 @@ const clientOptionsSchema = z
     budget: object.optional(),
     timeoutMs: ms.optional(),
     interceptors: z.array(fn).optional(),
+    observers: z.array(object).optional(),
     connection: z
       .object({
         codec: object.optional(),

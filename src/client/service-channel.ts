@@ -12,6 +12,7 @@ import type { RoutingTable } from '../routing/explain.js';
 import { createRouter, type Router } from '../routing/router.js';
 import type { Metadata } from '../transport/transport.js';
 import { ConnectionPool } from './connection-pool.js';
+import type { ClientObserver } from './observer.js';
 import type { ClientLogger, ClientOptions } from './options.js';
 
 /** What every service channel of one client shares. */
@@ -21,6 +22,7 @@ export interface ChannelDeps {
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: ClientLogger;
+  readonly observer?: ClientObserver | undefined;
 }
 
 /**
@@ -37,6 +39,7 @@ export class ServiceChannel implements AsyncDisposable {
   private readonly subscription: ServiceSubscription;
   private readonly updates: Disposable;
   private readonly prober: Prober | undefined;
+  private readonly observed: Disposable | undefined;
   private readonly pool: ConnectionPool;
   private readonly budget: RetryBudget;
   /** Policies by method: [non-idempotent, idempotent] for calls, then the same for broadcasts. */
@@ -71,6 +74,11 @@ export class ServiceChannel implements AsyncDisposable {
     this.updates = this.subscription.updated(({ snapshot }) => this.apply(snapshot));
     const current = this.subscription.current();
     if (current !== undefined) this.apply(current);
+    this.observed = deps.observer?.serviceOpened?.({
+      service,
+      router: this.router,
+      caller: discoverer.locality,
+    });
     const probe = options.probe;
     this.prober =
       probe === false
@@ -141,6 +149,7 @@ export class ServiceChannel implements AsyncDisposable {
   async close(): Promise<void> {
     this.updates[Symbol.dispose]();
     this.subscription[Symbol.dispose]();
+    this.observed?.[Symbol.dispose]();
     await this.prober?.stop();
     this.router.close();
     await this.pool.close();

@@ -1,10 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { TraceContext } from '../observability/tracing/trace-context.js';
 import type { Deadline } from './deadline.js';
 
-/** What a nested call inherits from the call being served: its deadline and its cancellation. */
+/**
+ * What a nested call inherits from the call being served: its deadline, its cancellation and its
+ * trace context (the span nested calls become children of; see `src/observability/tracing`).
+ */
 export interface CallContext {
   readonly deadline?: Deadline | undefined;
   readonly signal?: AbortSignal | undefined;
+  readonly trace?: TraceContext | undefined;
 }
 
 // The one piece of module state in the policy layer, on purpose: the server that runs a handler and
@@ -43,13 +48,14 @@ export function currentSignal(): AbortSignal | undefined {
 export function withDeadline<R>(deadline: Deadline | undefined, fn: () => R): R {
   const outer = storage.getStore();
   const effective = deadline === undefined ? outer?.deadline : deadline.earliest(outer?.deadline);
-  return storage.run({ deadline: effective, signal: outer?.signal }, fn);
+  return storage.run({ deadline: effective, signal: outer?.signal, trace: outer?.trace }, fn);
 }
 
 /**
  * Runs `fn` as the body of a served call: the RPC server calls this around a handler with the
  * deadline from the request header and the call's cancel signal, which nested calls then inherit.
- * The deadline is combined with an enclosing one as in {@link withDeadline}.
+ * The deadline is combined with an enclosing one as in {@link withDeadline}; a context without a
+ * `trace` keeps the enclosing one (tracing sets it with its own `withCallContext({ trace })`).
  */
 export function withCallContext<R>(context: CallContext, fn: () => R): R {
   const outer = storage.getStore();
@@ -60,5 +66,5 @@ export function withCallContext<R>(context: CallContext, fn: () => R): R {
     inner === undefined || outer?.signal === undefined || outer.signal === inner
       ? (inner ?? outer?.signal)
       : AbortSignal.any([inner, outer.signal]);
-  return storage.run({ deadline, signal }, fn);
+  return storage.run({ deadline, signal, trace: context.trace ?? outer?.trace }, fn);
 }

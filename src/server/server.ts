@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { systemClock } from '../core/clock.js';
+import { Emitter, type Event } from '../core/event.js';
 import { joinAddress } from '../core/instance.js';
 import { sendError, statusOf } from './http-io.js';
 import { checkOptions, type RegistryServerOptions } from './options.js';
@@ -32,7 +33,20 @@ export interface RegistryServer extends AsyncDisposable {
   /** The registry state behind the API (for metrics and the dashboard). */
   readonly state: RegistryState;
   readonly logger: Logger;
+  /**
+   * Fires as each request starts, with its matched route pattern (undefined when no route
+   * matched): `/metrics` counts requests and open SSE streams from it, watching `res` for the end.
+   */
+  readonly requests: Event<ServedRequest>;
   close(): Promise<void>;
+}
+
+/** A request as it starts, for observers (see {@link RegistryServer.requests}). */
+export interface ServedRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** The route pattern, e.g. `/v1/services/:service/watch` (bounded, unlike the path). */
+  readonly route: string | undefined;
 }
 
 /**
@@ -73,12 +87,15 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
   if (options.admin === true) router.mount(...adminRoutes(deps));
 
   const rateLimit = options.rateLimit ?? unlimited;
+  const requests = new Emitter<ServedRequest>();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
-      await rateLimit.admit(req);
       const method = req.method ?? 'GET';
       const url = new URL(req.url ?? '/', 'http://registry');
       const match = router.match(method, url.pathname);
+      if (requests.size > 0)
+        requests.emit({ req, res, route: match.kind === 'found' ? match.route.path : undefined });
+      await rateLimit.admit(req);
       if (match.kind !== 'found') Router.refuse(match, method, url.pathname);
       await match.route.handler({ req, res, params: match.params, query: url.searchParams });
     } catch (thrown) {
@@ -119,5 +136,14 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
       state.close();
       logger.info({ url }, 'registry stopped');
     })());
-  return { url, port, router, state, logger, close, [Symbol.asyncDispose]: close };
+  return {
+    url,
+    port,
+    router,
+    state,
+    logger,
+    requests: requests.event,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }
