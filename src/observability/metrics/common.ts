@@ -1,0 +1,46 @@
+import type { Registry } from 'prom-client';
+import { ErrorCode } from '../../core/errors.js';
+
+/**
+ * Latency buckets in seconds, 0.5 ms to 10 s: loopback RPCs land in the first buckets, cross-region
+ * calls and timeouts in the last ones.
+ */
+export const LATENCY_BUCKETS: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+/** What every metrics factory takes besides the registry. */
+export interface MetricsOptions {
+  /** Prepended to every metric name (default `proxima_`). */
+  readonly prefix?: string;
+  /** Histogram buckets, seconds (default {@link LATENCY_BUCKETS}). */
+  readonly buckets?: readonly number[];
+}
+
+// Codes are the label values; an unexpected code (a newer peer) must not open a new series per value.
+const CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/** The `code` label of a call: `OK`, a ProximaError code, or `UNKNOWN` for anything else. */
+export function codeLabel(error: { readonly code: string } | undefined): string {
+  if (error === undefined) return 'OK';
+  return CODES.has(error.code) ? error.code : ErrorCode.UNKNOWN;
+}
+
+/** `service.method` split for labels (the service part is empty for a name without a dot). */
+export function splitWireName(wire: string): { service: string; method: string } {
+  const dot = wire.lastIndexOf('.');
+  return dot < 0
+    ? { service: '', method: wire }
+    : { service: wire.slice(0, dot), method: wire.slice(dot + 1) };
+}
+
+/** The registry's exposition, ready to send: body and content type (what a `/metrics` handler needs). */
+export async function exposition(registry: Registry): Promise<{ body: string; contentType: string }> {
+  return { body: await registry.metrics(), contentType: registry.contentType };
+}
+
+/** Resolved names and buckets. */
+export function resolveOptions(options: MetricsOptions): { name: (n: string) => string; buckets: number[] } {
+  const prefix = options.prefix ?? 'proxima_';
+  return { name: (n) => `${prefix}${n}`, buckets: [...(options.buckets ?? LATENCY_BUCKETS)] };
+}
