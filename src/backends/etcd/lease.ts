@@ -1,6 +1,7 @@
 import { castGrpcError, type ILeaseKeepAliveResponse } from 'etcd3';
 import { ErrorCode, isProximaError, ProximaError } from '../../core/errors.js';
-import type { CallOptions, Lease } from '../../registry/registry.js';
+import { LeaseBase } from '../../registry/lease-base.js';
+import type { CallOptions } from '../../registry/registry.js';
 import type { EtcdConnection } from './connection.js';
 
 /**
@@ -11,17 +12,13 @@ import type { EtcdConnection } from './connection.js';
  * Keep-alive is one request on demand ({@link keepAlive}), never the etcd3 client's background
  * loop: the registrar decides when to renew and what to do when renewal fails.
  */
-export class EtcdLease implements Lease {
-  readonly lost: AbortSignal;
-  private readonly loser = new AbortController();
-  private revoked = false;
-
+export class EtcdLease extends LeaseBase {
   constructor(
     private readonly connection: EtcdConnection,
-    readonly id: string,
-    readonly ttlMs: number,
+    id: string,
+    ttlMs: number,
   ) {
-    this.lost = this.loser.signal;
+    super(id, ttlMs);
   }
 
   /** Renews the lease once; LEASE_LOST (and `lost` aborted) when etcd no longer knows it. */
@@ -38,9 +35,8 @@ export class EtcdLease implements Lease {
     if (ttlSeconds <= 0) throw this.markLost(`${what}: the lease expired or was revoked`);
   }
 
-  /** Revokes the lease: its instances are deleted at once. Idempotent; a lease already gone is fine. */
-  async revoke(options: CallOptions = {}): Promise<void> {
-    if (this.revoked) return;
+  /** A lease already gone is fine: revoking is idempotent. */
+  protected async revokeRemote(options: CallOptions): Promise<void> {
     try {
       await this.connection.call(
         `etcd revoke lease ${this.id}`,
@@ -50,33 +46,6 @@ export class EtcdLease implements Lease {
     } catch (error) {
       if (!(isProximaError(error) && error.code === ErrorCode.LEASE_LOST)) throw error;
     }
-    this.revoked = true;
-    this.markLost(`etcd lease ${this.id} was revoked`);
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.revoke();
-  }
-
-  /** Throws the loss reason once the lease is known to be gone. */
-  throwIfLost(): void {
-    if (this.lost.aborted) throw this.lost.reason as ProximaError;
-  }
-
-  /** If `error` says the lease is gone, aborts `lost`; returns the error to throw. */
-  noticeLoss(error: unknown): unknown {
-    if (isProximaError(error) && error.code === ErrorCode.LEASE_LOST) {
-      this.markLost(error.message, error);
-      return this.lost.reason;
-    }
-    return error;
-  }
-
-  private markLost(message: string, cause?: unknown): ProximaError {
-    if (!this.lost.aborted) {
-      this.loser.abort(new ProximaError(ErrorCode.LEASE_LOST, message, cause === undefined ? {} : { cause }));
-    }
-    return this.lost.reason as ProximaError;
   }
 
   /** One LeaseKeepAlive exchange on a short-lived stream with a deadline; resolves with the TTL left. */

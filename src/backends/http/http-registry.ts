@@ -100,7 +100,7 @@ export class HttpRegistry implements Registry {
       return new HttpRegistration(this.client, stored, httpLease, given === undefined);
     } catch (error) {
       if (given === undefined) await lease.revoke().catch(() => undefined);
-      throw lease instanceof HttpLease ? lease.noteLoss(error) : error;
+      throw lease instanceof HttpLease ? lease.noticeLoss(error) : error;
     }
   }
 

@@ -1,67 +1,41 @@
 import type { Instance, InstancePatch } from '../../core/instance.js';
-import { instancePatchSchema } from '../../core/instance.js';
-import { parseWith } from '../../core/validate.js';
-import type { CallOptions, Registration } from '../../registry/registry.js';
+import { RegistrationBase } from '../../registry/registration-base.js';
+import type { CallOptions } from '../../registry/registry.js';
 import type { RegistryClient } from './client.js';
 import type { HttpLease } from './lease.js';
 import { instanceReplySchema, parseReply } from './wire.js';
 
-/** One instance registered on the server; deregistering revokes the lease too when it was its own. */
-export class HttpRegistration implements Registration {
-  private current: Instance;
-  private removed = false;
-
+/**
+ * One instance registered on the server. Update and delete name the lease, so the server refuses
+ * them once the same id is registered again under another session.
+ */
+export class HttpRegistration extends RegistrationBase<HttpLease> {
   constructor(
     private readonly client: RegistryClient,
     instance: Instance,
-    readonly lease: HttpLease,
-    private readonly ownsLease: boolean,
+    lease: HttpLease,
+    ownsLease: boolean,
   ) {
-    this.current = instance;
+    super(instance, lease, ownsLease);
   }
 
-  get instance(): Instance {
-    return this.current;
+  protected async patchRemote(patch: InstancePatch, options: CallOptions): Promise<Instance> {
+    const reply = await this.client.json({
+      method: 'PATCH',
+      path: this.path,
+      body: { lease: this.lease.id, patch },
+      signal: options.signal,
+    });
+    return parseReply(instanceReplySchema, reply, 'reply').instance;
   }
 
-  get lost(): AbortSignal {
-    return this.lease.lost;
-  }
-
-  keepAlive(options?: CallOptions): Promise<void> {
-    return this.lease.keepAlive(options);
-  }
-
-  async update(patch: InstancePatch, options: CallOptions = {}): Promise<Instance> {
-    const body = parseWith(instancePatchSchema, patch, 'patch');
-    try {
-      const reply = await this.client.json({
-        method: 'PATCH',
-        path: this.path,
-        body: { lease: this.lease.id, patch: body },
-        signal: options.signal,
-      });
-      this.current = parseReply(instanceReplySchema, reply, 'reply').instance;
-      return this.current;
-    } catch (error) {
-      throw this.lease.noteLoss(error);
-    }
-  }
-
-  async deregister(options: CallOptions = {}): Promise<void> {
-    if (this.removed) return;
+  protected async removeRemote(options: CallOptions): Promise<void> {
     const path = `${this.path}?lease=${encodeURIComponent(this.lease.id)}`;
     await this.client.json({ method: 'DELETE', path, signal: options.signal });
-    if (this.ownsLease) await this.lease.revoke(options);
-    this.removed = true;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.deregister();
   }
 
   private get path(): string {
-    const { service, id } = this.current;
+    const { service, id } = this.instance;
     return `/v1/services/${encodeURIComponent(service)}/instances/${encodeURIComponent(id)}`;
   }
 }

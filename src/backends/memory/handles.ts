@@ -1,27 +1,22 @@
-import { ProximaError, isProximaError } from '../../core/errors.js';
+import type { ProximaError } from '../../core/errors.js';
 import type { Instance, InstancePatch } from '../../core/instance.js';
-import { parsePatch } from '../../registry/inputs.js';
-import type { CallOptions, Lease, Registration } from '../../registry/registry.js';
+import { LeaseBase } from '../../registry/lease-base.js';
+import { RegistrationBase } from '../../registry/registration-base.js';
+import type { CallOptions } from '../../registry/registry.js';
 import type { MemoryStore } from './store.js';
 
 /** Throws when the client is closed or the call's signal has aborted. */
 export type Guard = (signal: AbortSignal | undefined) => void;
 
 /** A lease of the memory backend. Its `lost` aborts as soon as the store drops it. */
-export class MemoryLease implements Lease {
-  private readonly controller = new AbortController();
-  readonly lost: AbortSignal = this.controller.signal;
-
+export class MemoryLease extends LeaseBase {
   constructor(
     readonly store: MemoryStore,
-    readonly id: string,
-    readonly ttlMs: number,
+    id: string,
+    ttlMs: number,
     private readonly guard: Guard,
-  ) {}
-
-  /** Called by the store (expiry, revocation) and by failed keep-alives. */
-  markLost(reason: ProximaError): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+  ) {
+    super(id, ttlMs);
   }
 
   async keepAlive(options?: CallOptions): Promise<void> {
@@ -29,10 +24,9 @@ export class MemoryLease implements Lease {
     this.noteLoss(() => this.store.keepAlive(this.id));
   }
 
-  async revoke(options?: CallOptions): Promise<void> {
-    this.guard(options?.signal);
+  protected async revokeRemote(options: CallOptions): Promise<void> {
+    this.guard(options.signal);
     this.store.revoke(this.id);
-    this.markLost(new ProximaError('LEASE_LOST', `lease ${this.id} revoked`));
   }
 
   /** Runs a store call; a LEASE_LOST from it also aborts `lost`. */
@@ -40,52 +34,30 @@ export class MemoryLease implements Lease {
     try {
       return call();
     } catch (error) {
-      if (isProximaError(error) && error.code === 'LEASE_LOST') this.markLost(error);
-      throw error;
+      throw this.noticeLoss(error) as ProximaError;
     }
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.revoke();
   }
 }
 
 /** One instance registered in the memory backend. */
-export class MemoryRegistration implements Registration {
+export class MemoryRegistration extends RegistrationBase<MemoryLease> {
   constructor(
-    private current: Instance,
-    readonly lease: MemoryLease,
-    private readonly ownsLease: boolean,
+    instance: Instance,
+    lease: MemoryLease,
+    ownsLease: boolean,
     private readonly guard: Guard,
-  ) {}
-
-  get instance(): Instance {
-    return this.current;
+  ) {
+    super(instance, lease, ownsLease);
   }
 
-  get lost(): AbortSignal {
-    return this.lease.lost;
+  protected async patchRemote(patch: InstancePatch, options: CallOptions): Promise<Instance> {
+    this.guard(options.signal);
+    const { service, id } = this.instance;
+    return this.lease.store.patch(service, id, this.lease.id, patch);
   }
 
-  keepAlive(options?: CallOptions): Promise<void> {
-    return this.lease.keepAlive(options);
-  }
-
-  async update(patch: InstancePatch, options?: CallOptions): Promise<Instance> {
-    this.guard(options?.signal);
-    const valid = parsePatch(patch);
-    const { service, id } = this.current;
-    this.current = this.lease.noteLoss(() => this.lease.store.patch(service, id, this.lease.id, valid));
-    return this.current;
-  }
-
-  async deregister(options?: CallOptions): Promise<void> {
-    this.guard(options?.signal);
-    this.lease.store.remove(this.current.service, this.current.id, this.lease.id);
-    if (this.ownsLease) await this.lease.revoke(options);
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.deregister();
+  protected async removeRemote(options: CallOptions): Promise<void> {
+    this.guard(options.signal);
+    this.lease.store.remove(this.instance.service, this.instance.id, this.lease.id);
   }
 }
