@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ExplainedEndpoint, RoutingTable } from '../../routing/explain.js';
+import { type Clock, systemClock } from '../../core/clock.js';
+import { explainEndpoint, type ExplainedEndpoint, type RoutingTable } from '../../routing/explain.js';
 import type { Router } from '../../routing/router.js';
 import { type MetricsOptions, resolveOptions } from './common.js';
 
@@ -10,6 +11,8 @@ export interface RouterMetricsOptions extends MetricsOptions {
    * Off by default: instance ids churn with every deploy, and each one is a new series.
    */
   readonly perEndpoint?: boolean;
+  /** The routers' clock (ejection time left, decayed latency); default the system clock. */
+  readonly clock?: Clock;
 }
 
 /** The availability of a listed endpoint, as the `state` label says it. */
@@ -21,9 +24,18 @@ interface Tracked {
   readonly ejectionsSeen: Map<string, number>;
 }
 
+/** One router as a scrape sees it: its routing table and every listed endpoint, routable or not. */
+interface RouterView {
+  readonly tracked: Tracked;
+  readonly table: RoutingTable;
+  /** Endpoints in the routing tiers (the table's routes hold only the healthy ones). */
+  readonly endpoints: readonly ExplainedEndpoint[];
+}
+
 /**
- * Routing-state metrics of any number of routers, read from their `explain()` data when scraped:
- * nothing runs on the call path, and a router costs nothing between scrapes.
+ * Routing-state metrics of any number of routers, read from their `explain()` data and endpoint
+ * statistics when scraped: nothing runs on the call path, and a router costs nothing between
+ * scrapes.
  *
  * Metrics (label `service` on each): `proxima_client_endpoints{state}` (available / ejected /
  * unavailable / excluded), `proxima_client_endpoints_ejected`, `proxima_client_ejections_total`,
@@ -42,9 +54,9 @@ export class RouterMetrics {
 
   constructor(registry: Registry, options: RouterMetricsOptions = {}) {
     const { name } = resolveOptions(options);
+    const clock = options.clock ?? systemClock;
     const registers = [registry];
-    const tables = (): Array<{ tracked: Tracked; table: RoutingTable }> =>
-      [...this.tracked.values()].map((tracked) => ({ tracked, table: tracked.router.explain() }));
+    const tables = (): RouterView[] => [...this.tracked.values()].map((t) => view(t, clock.now()));
 
     new Gauge({
       name: name('client_endpoints'),
@@ -53,14 +65,14 @@ export class RouterMetrics {
       registers,
       collect() {
         this.reset();
-        for (const { table } of tables()) {
+        for (const { table, endpoints } of tables()) {
           const counts: Record<EndpointState, number> = {
             available: 0,
             ejected: 0,
             unavailable: 0,
             excluded: 0,
           };
-          for (const e of endpointsOf(table)) counts[stateOf(e)]++;
+          for (const e of endpoints) counts[stateOf(e)]++;
           counts.excluded += table.excluded.length;
           for (const [state, n] of Object.entries(counts)) this.set({ service: table.service, state }, n);
         }
@@ -73,25 +85,20 @@ export class RouterMetrics {
       registers,
       collect() {
         this.reset();
-        for (const { table } of tables()) {
-          this.set(
-            { service: table.service },
-            endpointsOf(table).filter((e) => e.ejected !== undefined).length,
-          );
+        for (const { table, endpoints } of tables()) {
+          this.set({ service: table.service }, endpoints.filter((e) => e.ejected !== undefined).length);
         }
       },
     });
-    const tracked = this.tracked;
     new Counter({
       name: name('client_ejections_total'),
       help: 'Outlier ejections of endpoints of a service.',
       labelNames: ['service'] as const,
       registers,
       collect() {
-        for (const t of tracked.values()) {
-          const delta = newEjections(t);
+        for (const v of tables()) {
           // inc(0) makes the series appear at 0 before the first ejection (rate() needs a start).
-          this.inc({ service: t.router.service }, delta);
+          this.inc({ service: v.table.service }, newEjections(v));
         }
       },
     });
@@ -129,17 +136,12 @@ export class RouterMetrics {
     return { [Symbol.dispose]: () => void this.tracked.delete(router) };
   }
 
-  private perEndpoint(
-    registers: Registry[],
-    name: (n: string) => string,
-    tables: () => Array<{ table: RoutingTable }>,
-  ): void {
+  private perEndpoint(registers: Registry[], name: (n: string) => string, tables: () => RouterView[]): void {
     const each = (
       set: (labels: { service: string; endpoint: string; zone: string }, e: ExplainedEndpoint) => void,
     ) => {
-      for (const { table } of tables()) {
-        for (const e of endpointsOf(table))
-          set({ service: table.service, endpoint: e.id, zone: e.locality }, e);
+      for (const { table, endpoints } of tables()) {
+        for (const e of endpoints) set({ service: table.service, endpoint: e.id, zone: e.locality }, e);
       }
     };
     new Gauge({
@@ -182,18 +184,20 @@ export function collectRouterMetrics(
   return new RouterMetrics(registry, options).track(router);
 }
 
-/** Every endpoint in the routes of `table`, once. */
-function endpointsOf(table: RoutingTable): ExplainedEndpoint[] {
-  const seen = new Set<string>();
-  const out: ExplainedEndpoint[] = [];
-  for (const route of table.routes) {
-    for (const e of route.endpoints) {
-      if (seen.has(e.id)) continue;
-      seen.add(e.id);
-      out.push(e);
-    }
+/**
+ * Reads a router at clock time `now`. `explain()` first: it applies due health changes (ejections
+ * ending). The tiers' endpoints are the probe targets (every routable-or-not listed endpoint).
+ */
+function view(tracked: Tracked, now: number): RouterView {
+  const router = tracked.router;
+  const table = router.explain();
+  const targets = router.probeTargets();
+  const endpoints: ExplainedEndpoint[] = [];
+  for (const t of [...targets.preferred, ...targets.others]) {
+    const stats = router.stats(t.id);
+    if (stats !== undefined) endpoints.push(explainEndpoint(stats, now));
   }
-  return out;
+  return { tracked, table, endpoints };
 }
 
 function stateOf(e: ExplainedEndpoint): EndpointState {
@@ -202,16 +206,15 @@ function stateOf(e: ExplainedEndpoint): EndpointState {
 }
 
 /** Ejections since the last scrape, summed over the router's endpoints; forgets departed ones. */
-function newEjections(t: Tracked): number {
-  const table = t.router.explain();
-  const ids = new Set([...endpointsOf(table).map((e) => e.id), ...table.excluded.map((x) => x.id)]);
+function newEjections({ tracked, table, endpoints }: RouterView): number {
+  const ids = new Set([...endpoints.map((e) => e.id), ...table.excluded.map((x) => x.id)]);
   let delta = 0;
   for (const id of ids) {
-    const times = t.router.stats(id)?.timesEjected ?? 0;
-    const seen = t.ejectionsSeen.get(id) ?? 0;
+    const times = tracked.router.stats(id)?.timesEjected ?? 0;
+    const seen = tracked.ejectionsSeen.get(id) ?? 0;
     if (times > seen) delta += times - seen;
-    t.ejectionsSeen.set(id, times);
+    tracked.ejectionsSeen.set(id, times);
   }
-  for (const id of t.ejectionsSeen.keys()) if (!ids.has(id)) t.ejectionsSeen.delete(id);
+  for (const id of tracked.ejectionsSeen.keys()) if (!ids.has(id)) tracked.ejectionsSeen.delete(id);
   return delta;
 }
