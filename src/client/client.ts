@@ -71,7 +71,10 @@ export interface Client extends AsyncDisposable {
   ): ServiceClient<D, ClientCallOptions>;
   /** Resolves once the first snapshot of `service` arrived (calls made before simply wait for it). */
   ready(service: string, signal?: AbortSignal): Promise<void>;
-  /** The live routing table of `service`: tiers, shares, endpoint health and why. */
+  /**
+   * The live routing table of `service`: tiers, shares, endpoint health and why (starts watching
+   * the service if no call did yet; the table is empty until its first snapshot).
+   */
   explain(service: string): RoutingTable;
   /** Stops watches, probers and connections; closes the registry when the client opened it. */
   close(): Promise<void>;

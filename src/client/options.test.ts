@@ -14,6 +14,11 @@ describe('createClient options', () => {
       [{ nope: 1 }, 'client'],
       [{ locality: { zone: 'bad zone!' } }, 'locality.zone'],
       [{ budget: { maxTokens: -1 } }, 'retryBudget.maxTokens'],
+      [{ routing: { panicThreshold: 2 } }, 'client.routing.panicThreshold'],
+      [{ balancer: { name: 'nope' } }, 'client.routing.balancer'],
+      [{ retry: { maxAttempts: 99 } }, 'client.retry.maxAttempts'],
+      [{ failMode: 'failfast', hedging: { delayMs: 5 } }, 'client.hedging'],
+      [{ callerService: 'no spaces' }, 'client.callerService'],
     ];
     for (const [extra, field] of cases) {
       const options = { registry, env: {}, probe: false, ...extra } as unknown as ClientOptions;

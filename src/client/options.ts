@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import type { BalancerSpecInput } from '../balancer/factory.js';
 import type { Clock } from '../core/clock.js';
+import { serviceNameSchema } from '../core/instance.js';
 import type { LocalityInput } from '../core/locality.js';
 import type { Random } from '../core/random.js';
+import type { Picker } from '../balancer/picker.js';
+import { invalidArgument } from '../core/errors.js';
 import { parseWith } from '../core/validate.js';
+import { callPolicy } from '../resilience/call-policy.js';
+import { RetryBudget } from '../resilience/retry-budget.js';
+import { routerOptionsSchema } from '../routing/options.js';
 import type { SelfPreservationOptions } from '../discovery/self-preservation.js';
 import type { Registry } from '../registry/registry.js';
 import type { HedgingOptions, RetryOptions } from '../resilience/policy.js';
@@ -78,6 +84,12 @@ export interface ClientOptions {
   readonly balancer?: BalancerSpecInput;
   /** Router tunables: health (outlier ejection, breakers), over-provisioning, zone-aware, spill. */
   readonly routing?: Omit<RouterOptionsInput, 'service' | 'locality' | 'balancer'>;
+  /**
+   * The service this caller itself belongs to, if any. Its instances' spread over the zones of
+   * this region drives zone-aware residual routing (Envoy's math): a zone with more callers than
+   * upstreams sends its surplus to zones with spare upstreams. Without it, each zone routes locally.
+   */
+  readonly callerService?: string;
   /** Default `failover`. */
   readonly failMode?: ClientFailMode;
   /** Attempts and backoff of `failover` / `failretry`. */
@@ -131,6 +143,7 @@ const clientOptionsSchema = z
     env: object.optional(),
     balancer: object.optional(),
     routing: object.optional(),
+    callerService: serviceNameSchema.optional(),
     failMode: z.enum(CLIENT_FAIL_MODES).optional(),
     retry: object.optional(),
     hedging: object.optional(),
@@ -170,9 +183,39 @@ const clientOptionsSchema = z
   })
   .strict();
 
-/** Validates the shape of the options; throws INVALID_ARGUMENT naming the field (`client.failMode`). */
+const NEVER_PICKS: Picker = { pick: () => ({ kind: 'wait' }) };
+
+/**
+ * Validates every option up front, nested ones by the components that own them, so a mistake
+ * surfaces at `createClient` rather than at the first call of some service. Throws
+ * INVALID_ARGUMENT naming the field (`client.failMode`, `client.routing.panicThreshold`, …).
+ */
 export function checkClientOptions(options: ClientOptions): void {
   parseWith(clientOptionsSchema, options, 'client');
+  parseWith(
+    routerOptionsSchema,
+    {
+      ...options.routing,
+      service: 'validation',
+      ...(options.balancer === undefined ? {} : { balancer: options.balancer }),
+    },
+    'client.routing',
+  );
+  if (options.hedging !== undefined && (options.failMode ?? 'failover') !== 'failover') {
+    throw invalidArgument('client.hedging', `only with failMode "failover", not "${options.failMode}"`);
+  }
+  callPolicy(
+    {
+      getPicker: () => NEVER_PICKS,
+      failMode: options.failMode ?? 'failover',
+      idempotent: true,
+      budget: new RetryBudget(options.budget),
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+      ...(options.hedging === undefined ? {} : { hedging: options.hedging }),
+      ...(options.forks === undefined ? {} : { forks: options.forks }),
+    },
+    'client',
+  );
 }
 
 /** A logger that drops everything. */

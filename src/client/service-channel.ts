@@ -38,6 +38,8 @@ export class ServiceChannel implements AsyncDisposable {
   private readonly rtt = new RttTable();
   private readonly subscription: ServiceSubscription;
   private readonly updates: Disposable;
+  /** The caller's own service, when configured (zone-aware routing reads its spread). */
+  private readonly callers: { subscription: ServiceSubscription; updates: Disposable } | undefined;
   private readonly prober: Prober | undefined;
   private readonly observed: Disposable | undefined;
   private readonly pool: ConnectionPool;
@@ -74,6 +76,8 @@ export class ServiceChannel implements AsyncDisposable {
     this.updates = this.subscription.updated(({ snapshot }) => this.apply(snapshot));
     const current = this.subscription.current();
     if (current !== undefined) this.apply(current);
+    this.callers =
+      options.callerService === undefined ? undefined : this.followCallers(options.callerService);
     this.observed = deps.observer?.serviceOpened?.({
       service,
       router: this.router,
@@ -149,6 +153,8 @@ export class ServiceChannel implements AsyncDisposable {
   async close(): Promise<void> {
     this.updates[Symbol.dispose]();
     this.subscription[Symbol.dispose]();
+    this.callers?.updates[Symbol.dispose]();
+    this.callers?.subscription[Symbol.dispose]();
     this.observed?.[Symbol.dispose]();
     await this.prober?.stop();
     this.router.close();
@@ -157,6 +163,14 @@ export class ServiceChannel implements AsyncDisposable {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  private followCallers(service: string): { subscription: ServiceSubscription; updates: Disposable } {
+    const subscription = this.deps.discoverer.subscribe(service);
+    const updates = subscription.updated(({ snapshot }) => this.router.updateCallers(snapshot.instances));
+    const current = subscription.current();
+    if (current !== undefined) this.router.updateCallers(current.instances);
+    return { subscription, updates };
   }
 
   private apply(snapshot: ServiceSnapshot): void {

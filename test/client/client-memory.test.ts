@@ -188,4 +188,38 @@ describe('createClient on the memory backend', () => {
     expect(performance.now() - started).toBeLessThan(2_500);
     expect(seen[1]).toBeLessThanOrEqual(300);
   });
+
+  it('splits calls across zones by the caller service spread (zone-aware residual routing)', async () => {
+    const registry = track(new MemoryRegistry());
+    const put = (service: string, id: string, zone: string, port: number) =>
+      registry.register(
+        { service, id, address: `127.0.0.1:${port}`, locality: { region: 'eu', zone } },
+        { ttlMs: 60_000 },
+      );
+    // Upstreams: half in each zone. Callers: three quarters in eu-a.
+    for (const [i, zone] of ['eu-a', 'eu-a', 'eu-a', 'eu-b', 'eu-b', 'eu-b'].entries())
+      await put('who', `w${i}`, zone, 9000 + i);
+    for (const [i, zone] of ['eu-a', 'eu-a', 'eu-a', 'eu-b'].entries())
+      await put('front', `f${i}`, zone, 9100 + i);
+    const c = track(
+      await createClient({
+        registry,
+        locality: { region: 'eu', zone: 'eu-a' },
+        callerService: 'front',
+        env: {},
+        probe: false,
+      }),
+    );
+    await c.ready('who');
+    await c.ready('front');
+    const table = c.explain('who');
+    expect(table.zoneAware?.callerPercent).toBeDefined();
+    const share = (zone: string) =>
+      table.routes
+        .filter((r) => r.endpoints.some((e) => e.locality === `eu/${zone}`))
+        .reduce((n, r) => n + r.share, 0);
+    // Local share = upstream% / caller% = 50 / 75; the rest goes to the under-served zone.
+    expect(share('eu-a')).toBeCloseTo(2 / 3, 2);
+    expect(share('eu-b')).toBeCloseTo(1 / 3, 2);
+  });
 });

@@ -44,7 +44,12 @@ export const command = defineCommand({
     const metadata = parsePairsFlag(flags.meta, '--meta');
 
     await using registry = await openRegistryFlag(flags.registry, context);
-    await using client = await createClient({ registry, env: context.env, probe: false });
+    await using client = await createClient({
+      registry,
+      env: context.env,
+      probe: false,
+      logger: context.logger,
+    });
     try {
       const answer = await client.call(service, method, request, {
         deadlineMs: timeoutMs,
