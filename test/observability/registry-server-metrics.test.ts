@@ -9,6 +9,15 @@ import { parseExposition, promtoolCheck, sumOf } from './exposition.js';
 
 const silent = pino({ level: 'silent' });
 
+describe('promtool', () => {
+  it('is really checking: it rejects a counter without _total', async () => {
+    const bad = '# HELP requests Requests.\n# TYPE requests counter\nrequests 1\n';
+    const check = await promtoolCheck(bad);
+    expect(check.code).not.toBe(0);
+    expect(check.output).toContain('_total');
+  });
+});
+
 describe('GET /metrics on a running registry server', () => {
   let server: RegistryServer;
   let client: HttpRegistry;
