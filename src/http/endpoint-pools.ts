@@ -1,0 +1,60 @@
+import { Pool } from 'undici';
+import type { Instance } from '../core/instance.js';
+
+/** Options of each per-endpoint undici `Pool` (connections, keep-alive, timeouts, TLS …). */
+export type EndpointPoolOptions = Pool.Options;
+
+/**
+ * One undici `Pool` per endpoint address of a service, created on first use. When an address
+ * leaves the service its pool is closed gracefully: requests in flight finish, nothing new starts.
+ */
+export class EndpointPools {
+  private readonly pools = new Map<string, Pool>();
+  private readonly closing = new Set<Promise<void>>();
+
+  constructor(
+    private readonly options: EndpointPoolOptions,
+    /** Told of each new pool, e.g. to forward its events. */
+    private readonly onCreate: (pool: Pool) => void,
+  ) {}
+
+  /** The pool of the instance's address. */
+  get(instance: Instance): Pool {
+    let pool = this.pools.get(instance.address);
+    if (pool === undefined) {
+      pool = new Pool(`http://${instance.address}`, this.options);
+      this.pools.set(instance.address, pool);
+      this.onCreate(pool);
+    }
+    return pool;
+  }
+
+  /** Closes the pools of addresses no longer among `instances`. */
+  retain(instances: readonly Instance[]): void {
+    const live = new Set(instances.map((i) => i.address));
+    for (const [address, pool] of this.pools) {
+      if (live.has(address)) continue;
+      this.pools.delete(address);
+      this.track(pool.close());
+    }
+  }
+
+  /** Closes every pool after its requests in flight finished. */
+  async close(): Promise<void> {
+    for (const pool of this.pools.values()) this.track(pool.close());
+    this.pools.clear();
+    await Promise.all(this.closing);
+  }
+
+  /** Destroys every pool now, failing requests in flight with `error`. */
+  async destroy(error: Error | null): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all([...pools.map((p) => p.destroy(error)), ...this.closing]);
+  }
+
+  private track(closing: Promise<void>): void {
+    const tracked = closing.catch(() => undefined).finally(() => this.closing.delete(tracked));
+    this.closing.add(tracked);
+  }
+}
