@@ -81,7 +81,6 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
   const elapsed = (): number => performance.now() - t0;
 
   try {
-    await fleet.startAll();
     const load = processes.spawn('load', 'load-main', [
       '--registry',
       server.url,
@@ -93,8 +92,20 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
       String(options.rate),
       '--report',
       `${server.url}/ui/api/traffic`,
+      '--expect',
+      String(fleet.ids.length),
     ]);
-    await load.waitForEvent('ready', READY_TIMEOUT_MS);
+    // The client starts while the fleet does; it sends nothing before `start`.
+    const startup = Promise.all([fleet.startAll(), load.waitForEvent('ready', READY_TIMEOUT_MS)]);
+    const interrupted = new Promise<'interrupted'>((resolve) => {
+      if (io.signal.aborted) resolve('interrupted');
+      io.signal.addEventListener('abort', () => resolve('interrupted'), { once: true });
+    });
+    if ((await Promise.race([startup, interrupted])) === 'interrupted') {
+      startup.catch(() => undefined); // its processes are stopped below
+      throw new ProximaError('CANCELLED', 'demo interrupted while starting');
+    }
+    load.send('start');
     out(`load: ${options.rate} calls/s from ${caller} (pid ${load.pid})`);
     t0 = performance.now();
 
@@ -110,11 +121,18 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
       }),
     );
 
+    let restoring: Promise<unknown> | undefined;
+    let restorePending = false;
     const act = (action: DemoAction): void => {
       const phase = phaseOf(action);
       records.push({ phase, cause: describeAction(action), startMs: elapsed(), windows: [] });
       load.send(`phase ${phase}`);
-      void perform(fleet, action).then(
+      const done = perform(fleet, action);
+      if (action.kind === 'restore') {
+        restorePending = true;
+        restoring = done.catch(() => undefined).finally(() => (restorePending = false));
+      }
+      void done.then(
         (note) => out(`>> ${(elapsed() / 1000).toFixed(1)}s ${describeAction(action)}: ${note}`),
         (error: unknown) => out(`>> ${describeAction(action)} failed: ${(error as Error).message}`),
       );
@@ -135,6 +153,11 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     });
     void load.exited.then(() => out('load client exited'));
     await stop;
+    if (options.durationMs !== undefined && restoring !== undefined && !io.signal.aborted) {
+      // The verdict judges traffic after the last restore: on a busy machine restarts can outlast
+      // the duration, so wait for them (bounded) and for two more windows.
+      await settleRecovery(restoring, restorePending, records, io.signal, out);
+    }
   } finally {
     for (const t of timers) clearTimeout(t);
     for (const d of disposables) d[Symbol.dispose]();
@@ -147,6 +170,29 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
   const summary = summarize(records, caller);
   out(formatSummary(summary));
   return { summary, pids: processes.started };
+}
+
+async function settleRecovery(
+  restoring: Promise<unknown>,
+  pending: boolean,
+  records: readonly PhaseRecord[],
+  signal: AbortSignal,
+  out: (text: string) => void,
+): Promise<void> {
+  const last = records.at(-1);
+  const before = last?.windows.length ?? 0;
+  let timer: NodeJS.Timeout | undefined;
+  const bounded = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  if (pending) out('waiting for the last restore to finish before the verdict…');
+  await Promise.race([restoring, bounded(30_000)]);
+  clearTimeout(timer);
+  const after = last?.windows.length ?? 0;
+  if (pending || after - before < 2) await bounded(2_200);
+  clearTimeout(timer);
 }
 
 async function perform(fleet: Fleet, action: DemoAction): Promise<string> {

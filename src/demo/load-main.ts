@@ -13,8 +13,9 @@ import { DEMO_SERVICE, placeLabel } from './topology.js';
  * The demo's caller, as its own process: a Proxima client in one zone sending `rate` calls per
  * second (at most `maxInFlight` at once) to `echo`. Every window it prints one JSON line
  * ({@link LoadWindow}) for `proxima demo` and posts the same numbers, with the client's
- * `explain()` view of every endpoint, to the dashboard. A `phase NAME` line on stdin labels the
- * following reports; closing stdin stops it.
+ * `explain()` view of every endpoint, to the dashboard. It prints `{"event":"ready"}` once its
+ * client is up and starts sending on a `start` line on stdin (so it can start while the fleet
+ * does); a `phase NAME` line labels the following reports; closing stdin stops it.
  */
 const argsSchema = z.object({
   registry: z.string().min(1),
@@ -23,6 +24,7 @@ const argsSchema = z.object({
   rate: z.coerce.number().int().min(1).max(5_000),
   report: z.string().url().optional(),
   window: z.coerce.number().int().min(100),
+  expect: z.coerce.number().int().min(0),
 });
 
 const TICK_MS = 10;
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '300' },
       report: { type: 'string' },
       window: { type: 'string', default: '1000' },
+      expect: { type: 'string', default: '0' },
     },
     strict: true,
   });
@@ -50,7 +53,8 @@ async function main(): Promise<void> {
   let phase: string | undefined;
   let inFlight = 0;
   let sent = 0;
-  const started = performance.now();
+  let ticker: NodeJS.Timeout | undefined;
+  let reporter: NodeJS.Timeout | undefined;
 
   const send = (): void => {
     inFlight += 1;
@@ -64,18 +68,8 @@ async function main(): Promise<void> {
       .finally(() => (inFlight -= 1));
     sent += 1;
   };
-  // A steady open-loop schedule: each tick sends what is due, never more than MAX_IN_FLIGHT at once.
-  const ticker = setInterval(() => {
-    const due = Math.floor(((performance.now() - started) / 1000) * args.rate);
-    while (sent < due && inFlight < MAX_IN_FLIGHT) send();
-    if (sent < due) sent = due; // shed what could not be sent: the load stays bounded
-  }, TICK_MS);
-
-  let windowStart = performance.now();
-  const reporter = setInterval(() => {
-    const now = performance.now();
-    const window = stats.take(now - windowStart, client.explain(DEMO_SERVICE), phase);
-    windowStart = now;
+  const report = (windowMs: number): void => {
+    const window = stats.take(windowMs, client.explain(DEMO_SERVICE), phase);
     process.stdout.write(`${JSON.stringify(window)}\n`);
     if (args.report !== undefined) {
       fetch(args.report, {
@@ -88,7 +82,34 @@ async function main(): Promise<void> {
         () => undefined,
       );
     }
-  }, args.window);
+  };
+  const start = async (): Promise<void> => {
+    await untilListed(args.expect);
+    const started = performance.now();
+    // A steady open-loop schedule: each tick sends what is due, never more than MAX_IN_FLIGHT at once.
+    ticker = setInterval(() => {
+      const due = Math.floor(((performance.now() - started) / 1000) * args.rate);
+      while (sent < due && inFlight < MAX_IN_FLIGHT) send();
+      if (sent < due) sent = due; // shed what could not be sent: the load stays bounded
+    }, TICK_MS);
+    let windowStart = performance.now();
+    reporter = setInterval(() => {
+      const now = performance.now();
+      report(now - windowStart);
+      windowStart = now;
+    }, args.window);
+  };
+  // The fleet registered just before `start`; wait (bounded) until the watch has delivered all of
+  // it, so the first calls are routed like every later one. The client has no event for this.
+  const untilListed = async (n: number): Promise<void> => {
+    const listed = (): number => {
+      const table = client.explain(DEMO_SERVICE);
+      return table.routes.reduce((sum, r) => sum + r.endpoints.length, 0) + table.excluded.length;
+    };
+    for (let waited = 0; listed() < n && waited < 5_000; waited += 25) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  };
 
   let stopping = false;
   const stop = async (): Promise<void> => {
@@ -105,6 +126,7 @@ async function main(): Promise<void> {
   lines.on('line', (line) => {
     const match = /^phase\s+(\S.*)$/.exec(line.trim());
     if (match !== null) phase = match[1];
+    else if (line.trim() === 'start' && ticker === undefined) void start();
   });
   lines.on('close', () => void stop());
   process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid, rate: args.rate })}\n`);
