@@ -19,6 +19,7 @@ export * from './metrics/rpc-metrics.js';
 export * from './metrics/router-metrics.js';
 export * from './metrics/client-metrics.js';
 export * from './metrics/registry-server-metrics.js';
+export * from './metrics/process-metrics.js';
 export * from './tracing/trace-context.js';
 export * from './tracing/span.js';
 export * from './tracing/context.js';

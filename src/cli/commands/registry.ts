@@ -1,3 +1,6 @@
+import { Registry } from 'prom-client';
+import { collectProcessMetrics } from '../../observability/metrics/process-metrics.js';
+import { mountMetrics } from '../../observability/metrics/registry-server-metrics.js';
 import { DEFAULT_PORT, startRegistryServer } from '../../server/index.js';
 import { defineCommand } from '../command.js';
 import { COMMON_FLAGS, registryUrl } from '../common.js';
@@ -17,6 +20,7 @@ export const command = defineCommand({
     'Its state is soft: after a restart, registrars re-register within a keep-alive period.',
     'Without --host/--port it listens where --registry (or $PROXIMA_REGISTRY) points when that is',
     `an http:// URL, else on ${DEFAULT_HOST}:${DEFAULT_PORT}. Prints "registry listening on URL" when ready.`,
+    'Prometheus metrics (registry size, watches, requests, process) are served at /metrics.',
   ].join('\n'),
   flags: {
     host: { type: 'string', placeholder: 'HOST', description: `interface to bind (default ${DEFAULT_HOST})` },
@@ -33,6 +37,9 @@ export const command = defineCommand({
     const port = flags.port === undefined ? served.port : parsePortFlag(flags.port, '--port', true);
     const host = flags.host ?? served.host;
     const server = await startRegistryServer({ host, port, logger });
+    const metrics = new Registry();
+    collectProcessMetrics(metrics);
+    using _metrics = mountMetrics(server, metrics);
     stdout.write(`registry listening on ${server.url}\n`);
     await aborted(signal);
     logger.info({ url: server.url }, 'shutting down');

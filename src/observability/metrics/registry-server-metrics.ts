@@ -34,7 +34,7 @@ export interface RegistryServerMetricsOptions extends MetricsOptions {
  * ```ts
  * await using server = await startRegistryServer({ port: 7070 });
  * const registry = new Registry();
- * collectDefaultMetrics({ register: registry }); // process metrics, if wanted
+ * collectProcessMetrics(registry); // process and Node.js metrics, if wanted
  * using _ = mountMetrics(server, registry);
  * // curl http://127.0.0.1:7070/metrics
  * ```
