@@ -1,9 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { HttpRegistry } from '../../src/backends/http/index.js';
 import { MemoryRegistry } from '../../src/backends/memory/index.js';
 import type { LocalityInput } from '../../src/core/locality.js';
 import { registerProximaResolver, type ProximaResolverRegistration } from '../../src/grpc/index.js';
-import type { Registration } from '../../src/registry/registry.js';
+import type { Registration, Registry } from '../../src/registry/registry.js';
+import { startRegistryServer } from '../../src/server/index.js';
 import { eventually } from '../support/processes.js';
 import { ask, startWhoServer, whoClient, type WhoClient } from './who-server.js';
 
@@ -25,7 +28,7 @@ function memoryRegistry(): MemoryRegistry {
 
 /** A real grpc-js `Who` server registered as an instance of `who` speaking grpc. */
 async function whoInstance(
-  registry: MemoryRegistry,
+  registry: Registry,
   id: string,
   locality: LocalityInput,
 ): Promise<{ server: grpc.Server; registration: Registration }> {
@@ -110,6 +113,28 @@ describe('gRPC through the proxima resolver and LB policy', () => {
     await untilAnsweredBy(c, 'eu-a-2');
     expect(await answers(c, 20)).toEqual({ 'eu-a-2': 20 });
     expect(proxima.explain('who')?.service).toBe('who');
+  });
+
+  it('works over the registry server: a deregistered instance stops getting calls', async () => {
+    const server = await startRegistryServer({ port: 0, logger: pino({ level: 'silent' }) });
+    cleanups.push(() => server.close());
+    const registry = new HttpRegistry({ url: server.url });
+    cleanups.push(() => registry.close());
+    const local = await whoInstance(registry, 'eu-a-1', EU_A);
+    await whoInstance(registry, 'eu-b-1', EU_B);
+    // The resolver opens (and on close, closes) its own client of the server from the URL.
+    const proxima = await registerProximaResolver({
+      registry: server.url,
+      locality: EU_A,
+      scheme: 'proxima-srv',
+    });
+    cleanups.push(() => proxima.close());
+    const c = client('proxima-srv:///who');
+    expect(await answers(c, 10)).toEqual({ 'eu-a-1': 10 });
+
+    await local.registration.deregister(); // the server keeps running: a graceful exit
+    await untilAnsweredBy(c, 'eu-b-1');
+    expect(await answers(c, 10)).toEqual({ 'eu-b-1': 10 });
   });
 
   it('feeds call outcomes back: UNAVAILABLE answers eject the local server', async () => {
