@@ -45,7 +45,7 @@ export interface TraceClientOptions extends TraceOptions {
  * ```
  */
 export function traceClient(options: TraceClientOptions = {}): ClientInterceptor {
-  const { hooks = {}, ids = randomIds, clock = systemClock, sampleRoot } = options;
+  const { hooks = {}, ids = randomIds(), clock = systemClock, sampleRoot } = options;
   const startTraces = options.startTraces ?? true;
   return (next) => (method, request, callOptions) => {
     const parent = hooks.current?.() ?? currentTrace();
@@ -77,7 +77,7 @@ export function traceClient(options: TraceClientOptions = {}): ClientInterceptor
  * ```
  */
 export function traceServer(options: TraceOptions = {}): ServerInterceptor {
-  const { hooks = {}, ids = randomIds, clock = systemClock, sampleRoot } = options;
+  const { hooks = {}, ids = randomIds(), clock = systemClock, sampleRoot } = options;
   return (next) => (request, ctx) => {
     const incoming = parseTraceparent(ctx.metadata[TRACEPARENT], ctx.metadata[TRACESTATE]);
     const context: TraceContext = {

@@ -45,10 +45,12 @@ describe('traceparent', () => {
   });
 
   it('makes ids of the right shape that differ', () => {
-    const traces = new Set(Array.from({ length: 100 }, () => randomIds.traceId()));
-    const spans = new Set(Array.from({ length: 100 }, () => randomIds.spanId()));
-    expect(traces.size).toBe(100);
-    expect(spans.size).toBe(100);
+    const ids = randomIds();
+    // 1000 of each crosses several refills of the 4 KiB pool.
+    const traces = new Set(Array.from({ length: 1000 }, () => ids.traceId()));
+    const spans = new Set(Array.from({ length: 1000 }, () => ids.spanId()));
+    expect(traces.size).toBe(1000);
+    expect(spans.size).toBe(1000);
     for (const t of traces) expect(t).toMatch(/^[0-9a-f]{32}$/);
     for (const s of spans) expect(s).toMatch(/^[0-9a-f]{16}$/);
   });

@@ -82,15 +82,23 @@ export interface IdGenerator {
   spanId(): string;
 }
 
-/** {@link IdGenerator} over `crypto.randomFillSync`. */
-export const randomIds: IdGenerator = Object.freeze({
-  traceId: () => randomHex(16, ZERO_TRACE),
-  spanId: () => randomHex(8, ZERO_SPAN),
-});
-
-function randomHex(bytes: number, zero: string): string {
-  for (;;) {
-    const hex = randomFillSync(Buffer.allocUnsafe(bytes)).toString('hex');
-    if (hex !== zero) return hex;
-  }
+/**
+ * An {@link IdGenerator} over `crypto.randomFillSync`, drawing 4 KiB at a time (one system call per
+ * ~170 spans instead of one per id). Each generator owns its pool: make one per tracer.
+ */
+export function randomIds(): IdGenerator {
+  const pool = Buffer.allocUnsafe(4096);
+  let offset = pool.length;
+  const hex = (bytes: number, zero: string): string => {
+    for (;;) {
+      if (offset + bytes > pool.length) {
+        randomFillSync(pool);
+        offset = 0;
+      }
+      const id = pool.toString('hex', offset, offset + bytes);
+      offset += bytes;
+      if (id !== zero) return id;
+    }
+  };
+  return { traceId: () => hex(16, ZERO_TRACE), spanId: () => hex(8, ZERO_SPAN) };
 }
