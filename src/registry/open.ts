@@ -1,7 +1,4 @@
 import { invalidArgument } from '../core/errors.js';
-import { openEtcdRegistry } from '../backends/etcd/index.js';
-import { openHttpRegistry } from '../backends/http/index.js';
-import { openMemoryRegistry } from '../backends/memory/index.js';
 import type { OpenRegistryOptions, RegistryFactory } from './factory.js';
 import type { Registry } from './registry.js';
 
@@ -9,13 +6,18 @@ export type { OpenRegistryOptions, RegistryFactory } from './factory.js';
 
 /**
  * The backends, by URL scheme (with its colon, as `URL.protocol` spells it). Each backend module
- * exports one {@link RegistryFactory}; adding a backend is adding one row here.
+ * exports one {@link RegistryFactory}; adding a backend is adding one row here. Backends load on
+ * first use: a process on the registry server never pays for loading the etcd/gRPC client.
  */
 const BACKENDS: Readonly<Record<string, RegistryFactory>> = Object.freeze({
-  'memory:': openMemoryRegistry,
-  'http:': openHttpRegistry,
-  'https:': openHttpRegistry,
-  'etcd:': (_url, options, raw) => openEtcdRegistry(raw, options),
+  'memory:': async (url, options, raw) =>
+    (await import('../backends/memory/index.js')).openMemoryRegistry(url, options, raw),
+  'http:': async (url, options, raw) =>
+    (await import('../backends/http/index.js')).openHttpRegistry(url, options, raw),
+  'https:': async (url, options, raw) =>
+    (await import('../backends/http/index.js')).openHttpRegistry(url, options, raw),
+  'etcd:': async (_url, options, raw) =>
+    (await import('../backends/etcd/index.js')).openEtcdRegistry(raw, options),
 });
 
 /** The default registry: the embedded registry server on this machine. */
