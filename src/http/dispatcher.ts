@@ -50,6 +50,7 @@ interface ServiceEntry {
 export class ProximaDispatcher extends Dispatcher {
   private readonly services = new Map<string, ServiceEntry>();
   private readonly rules: RetryRules;
+  private readonly closed = new AbortController();
   private closing: Promise<void> | undefined;
 
   /** Use {@link createProximaDispatcher}. */
@@ -128,6 +129,7 @@ export class ProximaDispatcher extends Dispatcher {
       rules: this.rules,
       clock: this.source.clock,
       readyTimeoutMs: this.options.readyTimeoutMs ?? 5_000,
+      closed: this.closed.signal,
     };
     const entry = { lease, pools, retained, scope };
     this.services.set(service, entry);
@@ -147,6 +149,7 @@ export class ProximaDispatcher extends Dispatcher {
   }
 
   private async shutdown(end: (pools: EndpointPools) => Promise<void>): Promise<void> {
+    this.closed.abort();
     const entries = [...this.services.values()];
     this.services.clear();
     for (const entry of entries) {

@@ -20,6 +20,8 @@ export interface RequestScope {
   readonly clock: Clock;
   /** How long a request waits for the service's first discovery snapshot. */
   readonly readyTimeoutMs: number;
+  /** Aborted when the dispatcher closes: requests still waiting for discovery give up. */
+  readonly closed: AbortSignal;
 }
 
 /** The attempt in progress: where it went and what the endpoint answered so far. */
@@ -135,25 +137,27 @@ export class RoutedRequest implements ResponseHandler {
 
   /** The first request to a service waits (bounded) for discovery's first snapshot. */
   private waitForDiscovery(): void {
-    const { routes, clock, readyTimeoutMs } = this.scope;
+    const { routes, clock, readyTimeoutMs, closed } = this.scope;
     const waiting = (this.waiting = new AbortController());
-    const timer = clock.setTimeout(
-      () =>
-        waiting.abort(
-          new ProximaError(
-            'UNAVAILABLE',
-            `service ${routes.service}: no discovery answer in ${readyTimeoutMs} ms`,
-          ),
-        ),
-      readyTimeoutMs,
+    const timeout = new ProximaError(
+      'UNAVAILABLE',
+      `service ${routes.service}: no discovery answer in ${readyTimeoutMs} ms`,
     );
+    const timer = clock.setTimeout(() => waiting.abort(timeout), readyTimeoutMs);
+    const onClose = (): void => waiting.abort(new ProximaError('CANCELLED', 'the dispatcher was closed'));
+    if (closed.aborted) onClose();
+    else closed.addEventListener('abort', onClose, { once: true });
+    const settled = (): void => {
+      clock.clearTimeout(timer);
+      closed.removeEventListener('abort', onClose);
+    };
     routes.ready(waiting.signal).then(
       () => {
-        clock.clearTimeout(timer);
+        settled();
         this.next(undefined);
       },
       (error: unknown) => {
-        clock.clearTimeout(timer);
+        settled();
         this.fail(toProximaError(error, 'UNAVAILABLE'));
       },
     );

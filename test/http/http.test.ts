@@ -3,6 +3,7 @@ import { fetch as undiciFetch, request } from 'undici';
 import { MemoryRegistry } from '../../src/backends/memory/index.js';
 import type { LocalityInput } from '../../src/core/locality.js';
 import { createProximaDispatcher, type ProximaDispatcher } from '../../src/http/index.js';
+import { freePort } from '../support/ports.js';
 import { eventually } from '../support/processes.js';
 import { startWhoHttp, type WhoHttp } from './who-http.js';
 
@@ -178,6 +179,22 @@ describe('HTTP through the Proxima dispatcher', () => {
       field: 'origin',
     });
     await expect(request('http://nobody/x', { dispatcher })).rejects.toMatchObject({ code: 'NO_ENDPOINTS' });
+  });
+
+  it('bounds the wait for discovery, and ends waiting requests when closed', async () => {
+    const unreachable = `http://127.0.0.1:${await freePort()}`;
+    const dispatcher = await createProximaDispatcher({
+      registry: unreachable,
+      readyTimeoutMs: 300,
+      probe: false,
+    });
+    await expect(request('http://who/x', { dispatcher })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    const waiting = expect(request('http://other/x', { dispatcher })).rejects.toMatchObject({
+      code: 'CANCELLED',
+      message: 'the dispatcher was closed',
+    });
+    await dispatcher.close();
+    await waiting;
   });
 
   it('validates its options, naming the field', async () => {
