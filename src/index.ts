@@ -178,6 +178,46 @@ export {
 } from './probe/prober.js';
 export { tcpConnectTime } from './probe/tcp-probe.js';
 
+// ── Observability: Prometheus metrics, W3C trace context (docs/observability.md) ────────────────
+export {
+  clientMetrics,
+  collectProcessMetrics,
+  collectRouterMetrics,
+  metricsInterceptor,
+  metricsRoute,
+  mountMetrics,
+  RouterMetrics,
+  serverMetrics,
+  traceClient,
+  traceServer,
+  currentTrace,
+  withTrace,
+  formatTraceparent,
+  parseTraceparent,
+  randomIds,
+  type ClientMetricsOptions,
+  type IdGenerator,
+  type MetricsOptions,
+  type RegistryServerMetricsOptions,
+  type RouterMetricsOptions,
+  type RpcMetricsOptions,
+  type SpanEnd,
+  type SpanRecord,
+  type TraceClientOptions,
+  type TraceContext,
+  type TraceHooks,
+  type TraceOptions,
+} from './observability/index.js';
+export type {
+  AttemptKind,
+  ClientObserver,
+  ObservedAttempt,
+  ObservedCall,
+  ObservedEnd,
+  ObservedService,
+} from './client/observer.js';
+export type { ServedRequest } from './server/server.js';
+
 // ── Call policy: fail modes, retries, hedging, deadlines ────────────────────────────────────────
 export { callPolicy } from './resilience/call-policy.js';
 export { executeCall } from './resilience/execute-call.js';
