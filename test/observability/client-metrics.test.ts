@@ -134,6 +134,8 @@ describe('client and RPC metrics after real calls', () => {
         locality: { region: 'eu', zone: 'eu-a' },
         env: {},
         probe: false,
+        // Round robin makes every other call try the slow instance first (peak-EWMA would learn to avoid it).
+        balancer: { name: 'round-robin' },
         hedging: { delayMs: 20, maxAttempts: 2 },
         observers: [clientMetrics(metrics, { perEndpoint: true })],
       }),
@@ -145,7 +147,7 @@ describe('client and RPC metrics after real calls', () => {
     const c = await checked(metrics);
     const hedges = sumOf(c, 'proxima_client_retries_total', { service: 'echo', kind: 'hedge' });
     // Every call that went to the slow instance first was hedged to the fast one.
-    expect(hedges).toBeGreaterThanOrEqual(1);
+    expect(hedges).toBeGreaterThanOrEqual(5);
     expect(hedges).toBe(sumOf(c, 'proxima_client_attempts_total', { kind: 'hedge' }));
     expect(sumOf(c, 'proxima_client_calls_total', { code: 'OK' })).toBe(20);
     expect(slowCalls).toBeGreaterThanOrEqual(hedges);
