@@ -240,9 +240,6 @@ export { FailbackQueue } from './resilience/failback-queue.js';
 export { Deadline } from './resilience/deadline.js';
 export { currentDeadline, currentSignal, withDeadline } from './resilience/deadline-context.js';
 
-// ── Observability: Prometheus metrics and W3C trace context ───────────────────────────────────
-export * from './observability/index.js';
-
 // ── Model, errors, time ─────────────────────────────────────────────────────────────────────────
 export {
   ErrorCode,
