@@ -14,7 +14,7 @@
  * using _ = mountMetrics(registryServer, registry); // GET /metrics on the registry server
  * ```
  */
-export * from './metrics/common.js';
+export { exposition, LATENCY_BUCKETS, type MetricsOptions } from './metrics/common.js';
 export * from './metrics/rpc-metrics.js';
 export * from './metrics/router-metrics.js';
 export * from './metrics/client-metrics.js';

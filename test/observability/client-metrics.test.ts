@@ -111,6 +111,18 @@ describe('client and RPC metrics after real calls', () => {
     );
     expect(sumOf(s, 'proxima_rpc_server_calls_total', { ...echoCalls, code: 'OK' })).toBe(CALLS - failed);
     expect(sumOf(s, 'proxima_rpc_server_calls_in_flight')).toBe(0);
+    // Broadcasts count as one logical call, one attempt per instance; a call to a service with no
+    // instances fails with its code.
+    await client.broadcast('echo', 'ask', { n: 0 }).catch(() => undefined);
+    await expect(client.call('nobody', 'ask', {}, { deadlineMs: 200 })).rejects.toBeDefined();
+    const after = parseExposition(await clientRegistry.metrics());
+    expect(sumOf(after, 'proxima_client_calls_total', { service: 'echo', method: 'ask' })).toBe(CALLS + 1);
+    expect(sumOf(after, 'proxima_client_attempts_total', { kind: 'broadcast' })).toBeGreaterThanOrEqual(3);
+    const nobody = after.filter(
+      (x) => x.name === 'proxima_client_calls_total' && x.labels.service === 'nobody',
+    );
+    expect(nobody.map((x) => [x.labels.code, x.value])).toHaveLength(1);
+    expect(nobody[0]?.labels.code).not.toBe('OK');
     // No instance ids unless asked for.
     expect(c.some((x) => Object.values(x.labels).includes('a1'))).toBe(false);
   });
