@@ -127,7 +127,9 @@ export {
 } from './registry/registry.js';
 export { MemoryRegistry, type MemoryRegistryOptions } from './backends/memory/index.js';
 export { HttpRegistry, type HttpRegistryOptions } from './backends/http/index.js';
-export { EtcdRegistry, type EtcdRegistryOptions } from './backends/etcd/index.js';
+// The etcd backend is the subpath `proxima/etcd` (it loads the etcd/gRPC client); `openRegistry`
+// with an `etcd://` URL loads it on demand.
+export type { WatchConnectivity } from './registry/registry.js';
 export {
   localityFromEnv,
   startRegistrar,
