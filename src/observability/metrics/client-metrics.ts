@@ -42,7 +42,7 @@ export type PickScope = 'same-zone' | 'same-region' | 'cross-region' | 'unknown'
  * ```
  */
 export function clientMetrics(registry: Registry, options: ClientMetricsOptions = {}): ClientObserver {
-  const { name, buckets } = resolveOptions(options);
+  const { name, buckets } = resolveOptions(options, 'clientMetrics');
   const clock = options.clock ?? systemClock;
   const registers = [registry];
   const routers = new RouterMetrics(registry, options);

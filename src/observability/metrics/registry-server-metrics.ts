@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { type Clock, systemClock } from '../../core/clock.js';
+import { invalidArgument } from '../../core/errors.js';
 import type { Route } from '../../server/router.js';
 import type { RegistryServer, ServedRequest } from '../../server/server.js';
 import { exposition, type MetricsOptions, resolveOptions } from './common.js';
@@ -44,7 +45,13 @@ export function mountMetrics(
   registry: Registry,
   options: RegistryServerMetricsOptions = {},
 ): Disposable {
-  const { name, buckets } = resolveOptions(options);
+  const { name, buckets } = resolveOptions(options, 'mountMetrics');
+  if (options.path !== undefined && !options.path.startsWith('/')) {
+    throw invalidArgument(
+      'mountMetrics.path',
+      `expected an absolute path like /metrics, got "${options.path}"`,
+    );
+  }
   const clock = options.clock ?? systemClock;
   const registers = [registry];
   const state = server.state;

@@ -6,6 +6,7 @@ import { createRouter, type Router } from '../../routing/router.js';
 import { scopeOf } from './client-metrics.js';
 import { codeLabel, splitWireName } from './common.js';
 import { collectRouterMetrics, RouterMetrics } from './router-metrics.js';
+import { serverMetrics } from './rpc-metrics.js';
 
 function instance(id: string, zone: string, status: 'UP' | 'DRAINING' = 'UP') {
   return parseInstance({
@@ -108,6 +109,15 @@ describe('RouterMetrics', () => {
     });
     for (const s of subs) s[Symbol.dispose]();
     for (const r of routers) r.close();
+  });
+});
+
+describe('options', () => {
+  it('refuses a bad prefix or unordered buckets, naming the field', () => {
+    expect(() => new RouterMetrics(new Registry(), { prefix: 'bad-prefix' })).toThrow(
+      /routerMetrics\.prefix/,
+    );
+    expect(() => serverMetrics(new Registry(), { buckets: [1, 0.5] })).toThrow(/serverMetrics\.buckets/);
   });
 });
 

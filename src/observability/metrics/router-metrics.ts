@@ -53,7 +53,7 @@ export class RouterMetrics {
   private readonly tracked = new Map<Router, Tracked>();
 
   constructor(registry: Registry, options: RouterMetricsOptions = {}) {
-    const { name } = resolveOptions(options);
+    const { name } = resolveOptions(options, 'routerMetrics');
     const clock = options.clock ?? systemClock;
     const registers = [registry];
     const tables = (): RouterView[] => [...this.tracked.values()].map((t) => view(t, clock.now()));

@@ -27,7 +27,7 @@ export interface RpcMetricsOptions extends MetricsOptions {
  * ```
  */
 export function serverMetrics(registry: Registry, options: RpcMetricsOptions = {}): ServerInterceptor {
-  const { name, buckets } = resolveOptions(options);
+  const { name, buckets } = resolveOptions(options, 'serverMetrics');
   const clock = options.clock ?? systemClock;
   const registers = [registry];
   const calls = new Counter({
@@ -82,7 +82,7 @@ export function serverMetrics(registry: Registry, options: RpcMetricsOptions = {
  * ```
  */
 export function metricsInterceptor(registry: Registry, options: RpcMetricsOptions = {}): ClientInterceptor {
-  const { name, buckets } = resolveOptions(options);
+  const { name, buckets } = resolveOptions(options, 'metricsInterceptor');
   const clock = options.clock ?? systemClock;
   const registers = [registry];
   const calls = new Counter({
