@@ -55,11 +55,10 @@ class RingPicker implements Picker {
   pick(context?: PickContext): PickResult {
     const n = this.endpoints.length;
     if (n === 0) return this.fail;
-    const exclude = context?.exclude;
     const key = context?.hashKey;
     if (key === undefined) {
       const i = (this.deps.random() * n) | 0;
-      return scanFrom(this.endpoints, i, exclude, this.panic) ?? this.fail;
+      return scanFrom(this.endpoints, i, context, this.panic) ?? this.fail;
     }
     const capacity = Math.ceil((this.options.loadFactor * (this.group.pending + 1)) / n);
     const points = this.points;
@@ -70,7 +69,7 @@ class RingPicker implements Picker {
     for (let step = 0; step < size; step++, at++) {
       if (at === size) at = 0;
       const s = this.endpoints[this.owners[at]!]!;
-      if (!usable(s, exclude, this.panic)) continue;
+      if (!usable(s, context, this.panic)) continue;
       if (s.pending < capacity) return s.start();
       fallback ??= s;
     }

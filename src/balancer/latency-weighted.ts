@@ -52,9 +52,8 @@ class LatencyWeightedPicker implements Picker {
     if (now - this.refreshedAt >= this.options.refreshMs) this.refresh(now);
     const i = this.total > 0 ? searchCumulative(this.cumulative, this.deps.random() * this.total) : 0;
     const s = endpoints[i]!;
-    const exclude = context?.exclude;
-    if (usable(s, exclude, this.panic)) return s.start();
-    return scanFrom(endpoints, i + 1, exclude, this.panic) ?? this.fail;
+    if (usable(s, context, this.panic)) return s.start();
+    return scanFrom(endpoints, i + 1, context, this.panic) ?? this.fail;
   }
 
   private refresh(now: number): void {

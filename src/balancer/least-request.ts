@@ -72,10 +72,9 @@ export class TwoChoicesPicker implements Picker {
   pick(context?: PickContext): PickResult {
     const endpoints = this.endpoints;
     const n = endpoints.length;
-    const exclude = context?.exclude;
     if (n < 2) {
       const only = endpoints[0];
-      return only !== undefined && usable(only, exclude, this.panic) ? only.start() : this.fail;
+      return only !== undefined && usable(only, context, this.panic) ? only.start() : this.fail;
     }
     const random = this.deps.random;
     const i = (random() * n) | 0;
@@ -83,11 +82,11 @@ export class TwoChoicesPicker implements Picker {
     if (j >= i) j++;
     const a = endpoints[i]!;
     const b = endpoints[j]!;
-    const okA = usable(a, exclude, this.panic);
-    const okB = usable(b, exclude, this.panic);
+    const okA = usable(a, context, this.panic);
+    const okB = usable(b, context, this.panic);
     if (okA && okB) return this.lower(a, b) ? b.start() : a.start();
     if (okA) return a.start();
     if (okB) return b.start();
-    return scanFrom(endpoints, j + 1, exclude, this.panic) ?? this.fail;
+    return scanFrom(endpoints, j + 1, context, this.panic) ?? this.fail;
   }
 }

@@ -1,10 +1,18 @@
 import { ProximaError } from '../core/errors.js';
 import type { EndpointStats, OkPick } from '../health/endpoint-stats.js';
-import type { PickResult } from './picker.js';
+import type { PickContext, PickResult } from './picker.js';
 
-/** True when `s` may take this call: available (or in panic) and not already tried by it. */
-export function usable(s: EndpointStats, exclude: ReadonlySet<string> | undefined, panic: boolean): boolean {
-  return (s.available || panic) && (exclude === undefined || !exclude.has(s.id));
+/**
+ * True when `s` may take this call: available (or in panic), not already tried by it, and not
+ * unavailable to its transport (`context.unavailable`).
+ */
+export function usable(s: EndpointStats, context: PickContext | undefined, panic: boolean): boolean {
+  if (!(s.available || panic)) return false;
+  if (context === undefined) return true;
+  const { exclude, unavailable } = context;
+  return (
+    (exclude === undefined || !exclude.has(s.id)) && (unavailable === undefined || !unavailable.has(s.id))
+  );
 }
 
 /**
@@ -14,13 +22,13 @@ export function usable(s: EndpointStats, exclude: ReadonlySet<string> | undefine
 export function scanFrom(
   endpoints: readonly EndpointStats[],
   start: number,
-  exclude: ReadonlySet<string> | undefined,
+  context: PickContext | undefined,
   panic: boolean,
 ): OkPick | undefined {
   const n = endpoints.length;
   for (let k = 0; k < n; k++) {
     const s = endpoints[(start + k) % n]!;
-    if (usable(s, exclude, panic)) return s.start();
+    if (usable(s, context, panic)) return s.start();
   }
   return undefined;
 }

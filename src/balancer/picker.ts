@@ -20,6 +20,12 @@ export interface PickContext {
   /** Endpoint ids this call already tried: failover must pick another while one exists. */
   readonly exclude?: ReadonlySet<string> | undefined;
   /**
+   * Endpoint ids the transport cannot use right now (no live connection, e.g. a gRPC subchannel that
+   * is not READY). Skipped like `exclude`, but this call did not try them: a router must not read
+   * them as failed attempts (they say nothing about where a retry should go).
+   */
+  readonly unavailable?: ReadonlySet<string> | undefined;
+  /**
    * Endpoint id to pick again if it is still usable (the `failretry` fail mode retries on the same
    * instance). A hint: a picker that cannot honour it, or whose endpoint is gone, picks as usual.
    */
@@ -44,10 +50,12 @@ export type PickResult =
  * - `success`: answered.
  * - `app-error`: answered with an application error (NOT_FOUND, INVALID_ARGUMENT, …): the endpoint
  *   is healthy; latency counts.
- * - `failure`: the endpoint failed (connection refused/reset, UNAVAILABLE, INTERNAL): a strike for
- *   outlier detection and breakers.
+ * - `failure`: the endpoint failed (UNAVAILABLE, INTERNAL, or its connection failed — refused,
+ *   reset, timed out, closed before the answer — even when the call was never processed): a strike
+ *   for outlier detection and breakers, and a retry leaves the endpoint's route.
  * - `timeout`: no answer within the deadline: a strike; latency is the time waited.
- * - `unprocessed`: refused before processing (GOAWAY, draining): not a strike, no latency sample.
+ * - `unprocessed`: refused gracefully before processing (GOAWAY, draining, a limit before dispatch):
+ *   not a strike, no latency sample.
  * - `cancelled`: the caller gave up (a hedging loser, an aborted call): neither strike nor sample.
  */
 export type OutcomeKind = 'success' | 'app-error' | 'failure' | 'timeout' | 'unprocessed' | 'cancelled';

@@ -39,8 +39,7 @@ class RandomPicker implements Picker {
     const r = this.deps.random();
     const i = this.cumulative === undefined ? (r * n) | 0 : searchCumulative(this.cumulative, r * this.total);
     const s = this.endpoints[i]!;
-    const exclude = context?.exclude;
-    if (usable(s, exclude, this.panic)) return s.start();
-    return scanFrom(this.endpoints, i + 1, exclude, this.panic) ?? this.fail;
+    if (usable(s, context, this.panic)) return s.start();
+    return scanFrom(this.endpoints, i + 1, context, this.panic) ?? this.fail;
   }
 }

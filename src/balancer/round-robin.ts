@@ -34,8 +34,7 @@ class RoundRobinPicker implements Picker {
     const i = this.next;
     this.next = i + 1 === n ? 0 : i + 1;
     const s = this.endpoints[i]!;
-    const exclude = context?.exclude;
-    if (usable(s, exclude, this.panic)) return s.start();
-    return scanFrom(this.endpoints, i + 1, exclude, this.panic) ?? this.fail;
+    if (usable(s, context, this.panic)) return s.start();
+    return scanFrom(this.endpoints, i + 1, context, this.panic) ?? this.fail;
   }
 }

@@ -45,7 +45,6 @@ class SmoothWeightedPicker implements Picker {
   }
 
   pick(context?: PickContext): PickResult {
-    const exclude = context?.exclude;
     const { endpoints, weight, effective, current, seenFailures } = this;
     let best = -1;
     let total = 0;
@@ -57,7 +56,7 @@ class SmoothWeightedPicker implements Picker {
         seenFailures[i] = failures;
         effective[i] = Math.max(0, effective[i]! - (fresh * weight[i]!) / this.maxFails);
       }
-      if (!usable(s, exclude, this.panic)) continue;
+      if (!usable(s, context, this.panic)) continue;
       const e = effective[i]!;
       current[i]! += e;
       total += e;

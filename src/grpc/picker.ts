@@ -34,14 +34,16 @@ export interface ProximaPickerState {
  * choice delegated to Proxima's router (locality tiers, spill, panic, peak-EWMA inside a tier). The
  * router is asked to leave out endpoints without a READY connection, so a crashed instance that
  * the registry still lists is skipped from the moment its connection drops, before any call fails
- * on it. The chosen child's own pick supplies the subchannel; the {@link CallReporter} reports the
- * call's status and latency back to the endpoint's statistics.
+ * on it (`PickContext.unavailable`: not tried, so the router's retry rules ignore it). The chosen
+ * child's own pick supplies the subchannel; the {@link CallReporter} reports the call's status and
+ * latency back to the endpoint's statistics.
  */
 export class ProximaPicker implements experimental.Picker {
   private readonly context: PickContext;
 
   constructor(private readonly state: ProximaPickerState) {
-    this.context = { exclude: state.notReady };
+    // Not `exclude`: these were not tried by the call, so they must not steer a retry heuristic.
+    this.context = { unavailable: state.notReady };
   }
 
   pick(args: PickArgs): PickResult {

@@ -68,6 +68,12 @@ async function answers(c: WhoClient, calls: number): Promise<Record<string, numb
   return counts;
 }
 
+/** Calls the router still counts in flight: 0 once every call reported its end. */
+function inFlight(proxima: ProximaResolverRegistration): number {
+  const routes = proxima.explain('who')?.routes ?? [];
+  return routes.flatMap((r) => r.endpoints).reduce((sum, e) => sum + e.pending, 0);
+}
+
 /** Calls until one is answered by `id` (failed calls during a failover are expected). */
 async function untilAnsweredBy(c: WhoClient, id: string): Promise<void> {
   await eventually(async () => (await ask(c, { n: 0 }, 2_000)).id === id, 20_000);
@@ -88,6 +94,7 @@ describe('gRPC through the proxima resolver and LB policy', () => {
 
     const c = client(proxima.target('who'));
     expect(await answers(c, 30)).toEqual({ 'eu-a-1': 30 });
+    expect(inFlight(proxima)).toBe(0);
 
     const table = proxima.explain('who');
     expect(table?.service).toBe('who');
@@ -107,6 +114,9 @@ describe('gRPC through the proxima resolver and LB policy', () => {
     local.server.forceShutdown();
     await untilAnsweredBy(c, 'eu-b-1');
     expect(await answers(c, 20)).toEqual({ 'eu-b-1': 20 });
+    const concurrent = await Promise.all(Array.from({ length: 50 }, (_, n) => ask(c, { n })));
+    expect(new Set(concurrent.map((r) => r.id))).toEqual(new Set(['eu-b-1']));
+    expect(inFlight(proxima)).toBe(0);
 
     // A new instance in the caller's zone appears through the watch and takes the traffic back.
     await whoInstance(registry, 'eu-a-2', EU_A);
