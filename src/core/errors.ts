@@ -58,6 +58,14 @@ export interface ProximaErrorOptions {
    * method is not idempotent.
    */
   readonly unprocessed?: boolean;
+  /**
+   * True when the connection to the endpoint failed: refused, reset, connect timeout, keep-alive
+   * timeout, closed before the answer. The endpoint is in trouble — a strike for outlier detection
+   * and breakers — even when the call was `unprocessed` and so safe to retry anywhere. A graceful
+   * refusal (GOAWAY, draining) is unprocessed without it. A fact about this process's own connection:
+   * never carried over the wire (`toJSON` / `errorFromJson` leave it out).
+   */
+  readonly connectionFailed?: boolean;
 }
 
 /**
@@ -73,6 +81,7 @@ export class ProximaError extends Error {
   readonly retryable: boolean;
   readonly field: string | undefined;
   readonly unprocessed: boolean;
+  readonly connectionFailed: boolean;
 
   constructor(code: ErrorCode, message: string, options: ProximaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -81,6 +90,7 @@ export class ProximaError extends Error {
     this.retryable = options.retryable ?? RETRYABLE_BY_DEFAULT.has(code);
     this.field = options.field;
     this.unprocessed = options.unprocessed ?? false;
+    this.connectionFailed = options.connectionFailed ?? false;
   }
 
   get [BRAND](): true {

@@ -20,6 +20,8 @@ export interface StatsHost {
   now: number;
   /** Peak-EWMA decay constant τ in ms. */
   readonly tauMs: number;
+  /** The least weight one latency sample gets in the peak-EWMA, however close it follows the last. */
+  readonly minSampleWeight: number;
   readonly health: HealthHooks;
 }
 
@@ -43,6 +45,15 @@ export interface HealthHooks {
  * Latency is tracked as Finagle's peak-EWMA: `cost` jumps to any slower sample and decays toward
  * faster ones with `w = exp(-Δt/τ)`; reading it for a pick also decays it toward 0 with time since
  * the last sample (Finagle's `load`), so an endpoint that stopped being picked is tried again.
+ * One departure from Finagle: `w` is capped at `1 − minSampleWeight`, so a peak is forgotten after
+ * some twenty samples however busy the endpoint. Without the cap a busy endpoint (samples every few
+ * ms) keeps a peak for seconds — its cost becomes its p99.7 — while an endpoint picked rarely is
+ * judged by its last sample, and P2C then finds a 60 ms endpoint no worse than a 10 ms one whose
+ * peak reads 30 ms and has one call pending.
+ *
+ * Besides the cost, calls add their latency to {@link EndpointStats.latencySum} /
+ * {@link EndpointStats.latencyCount}: the router's load-aware spill reads and resets them to get
+ * each tier's mean latency, weighted by the traffic it really served.
  */
 export class EndpointStats implements CallTracker {
   readonly id: string;
@@ -63,6 +74,12 @@ export class EndpointStats implements CallTracker {
   consecutiveFailures = 0;
   /** Probed round-trip time (EWMA) in ms, when a prober has measured it. */
   rttMs: number | undefined = undefined;
+  /** Active health: the prober could not connect (it keeps probing); no new calls while true. */
+  unreachable = false;
+  /** Sum of call latencies (ms) since the router's load-aware spill last took and reset it. */
+  latencySum = 0;
+  /** Calls in {@link EndpointStats.latencySum}. */
+  latencyCount = 0;
 
   /** Clock time until which the endpoint is ejected; 0 when not ejected. */
   ejectedUntil = 0;
@@ -178,6 +195,8 @@ export class EndpointStats implements CallTracker {
       case 'success':
       case 'app-error':
         this.observe(latencyMs, now);
+        this.latencySum += latencyMs;
+        this.latencyCount++;
         this.successes++;
         if (this.debt) host.health.onSuccess(this, now);
         return;
@@ -185,6 +204,11 @@ export class EndpointStats implements CallTracker {
       case 'timeout':
         // A fast refusal must not make a failing endpoint look fast: failures only raise the cost.
         this.observe(latencyMs > this.cost ? latencyMs : this.cost, now);
+        if (kind === 'timeout') {
+          // Time spent waiting is latency the caller saw; a refused connection's few µs are not.
+          this.latencySum += latencyMs;
+          this.latencyCount++;
+        }
         this.failures++;
         this.consecutiveFailures++;
         host.health.onFailure(this, now);
@@ -200,8 +224,11 @@ export class EndpointStats implements CallTracker {
     if (rtt > this.cost) {
       this.cost = rtt;
     } else {
+      const host = this.host;
       const dt = now - this.stamp;
-      const w = dt > 0 ? Math.exp(-dt / this.host.tauMs) : 1;
+      const keep = 1 - host.minSampleWeight;
+      let w = dt > 0 ? Math.exp(-dt / host.tauMs) : 1;
+      if (w > keep) w = keep;
       this.cost = this.cost * w + rtt * (1 - w);
     }
     this.stamp = now;

@@ -20,6 +20,11 @@ export interface PoolView {
  * back into the pool) happen in {@link HealthPolicy.refresh}, which the owner calls at the time
  * {@link HealthPolicy.nextChange} names. `changed` fires whenever an endpoint's availability flips,
  * so the router can rebuild its picker.
+ *
+ * Active health sits beside it: an endpoint the prober cannot connect to is `unreachable` (set by the
+ * router from its RTT source) and takes no new calls until a probe connects again. Unlike ejection
+ * that is not capped by `maxEjectionPercent`: a refused connection is a fact, not a statistical
+ * guess, and a whole dead zone must leave the pool at once.
  */
 export class HealthPolicy implements HealthHooks {
   readonly weights: WeightScheme;
@@ -134,7 +139,10 @@ export class HealthPolicy implements HealthHooks {
   private settle(s: EndpointStats): void {
     const b = s.breaker;
     const available =
-      s.ejectedUntil === 0 && (b === undefined || b.admits()) && s.weightFactor >= this.weights.outBelow;
+      s.ejectedUntil === 0 &&
+      !s.unreachable &&
+      (b === undefined || b.admits()) &&
+      s.weightFactor >= this.weights.outBelow;
     s.gated = b !== undefined && b.state === 'half-open';
     s.debt = s.consecutiveFailures > 0 || s.weightFactor < 1 || (b !== undefined && b.state !== 'closed');
     if (available !== s.available) {

@@ -50,6 +50,17 @@ describe('outlier ejection', () => {
     expect(small.filter((s) => !s.available)).toHaveLength(1);
   });
 
+  it('an unreachable endpoint (active health) leaves the pool at once, not capped, and comes back', () => {
+    const pool = testPool(new FakeClock(), noBreaker);
+    const stats = pool.sync(testEndpoints(10));
+    for (const s of stats.slice(0, 5)) s.unreachable = true;
+    pool.refresh();
+    expect(stats.filter((s) => !s.available)).toHaveLength(5);
+    for (const s of stats) s.unreachable = false;
+    pool.refresh();
+    expect(stats.every((s) => s.available)).toBe(true);
+  });
+
   it('cancelled and unprocessed outcomes are not strikes', () => {
     const pool = testPool(new FakeClock(), noBreaker);
     const [s] = pool.sync(testEndpoints(1));
@@ -168,6 +179,34 @@ describe('endpoint statistics', () => {
     s!.start().tracker.done('success', 0);
     expect(s!.cost).toBeCloseTo(100 * Math.exp(-1));
     expect(s!.costAt(clock.now() + 10_000)).toBeCloseTo(100 * Math.exp(-2));
+  });
+
+  it('forget a peak within ~1/minSampleWeight samples however busy the endpoint (Finagle: never)', async () => {
+    const costAfterPeak = async (minSampleWeight: number): Promise<number> => {
+      const clock = new FakeClock();
+      const [s] = testPool(clock, { ...noBreaker, ewmaMinSampleWeight: minSampleWeight }).sync(
+        testEndpoints(1),
+      );
+      s!.start().tracker.done('success', 40);
+      for (let k = 0; k < 60; k++) {
+        await clock.advance(1);
+        s!.start().tracker.done('success', 10);
+      }
+      return s!.cost;
+    };
+    // Default 0.05: 10 + 30 × 0.95^60 ≈ 11.4 ms. Finagle's rule alone keeps the peak for seconds.
+    expect(await costAfterPeak(0.05)).toBeLessThan(12);
+    expect(await costAfterPeak(0)).toBeGreaterThan(39);
+  });
+
+  it('add up the latency calls saw, timeouts included, refusals not (for load-aware spill)', () => {
+    const [s] = testPool(new FakeClock(), noBreaker).sync(testEndpoints(1));
+    s!.start().tracker.done('success', 10);
+    s!.start().tracker.done('app-error', 20);
+    s!.start().tracker.done('timeout', 90);
+    s!.start().tracker.done('failure', 0.1);
+    s!.start().tracker.done('unprocessed', 0.1);
+    expect([s!.latencySum, s!.latencyCount]).toEqual([120, 3]);
   });
 
   it('survive snapshot updates keyed by instance id', () => {

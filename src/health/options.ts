@@ -88,6 +88,12 @@ export const healthOptionsSchema = z
     weights: z.union([z.enum(['none', 'gradual', 'seed']), weightSchemeSchema]).default('gradual'),
     /** Peak-EWMA decay constant τ. */
     ewmaTauMs: durationMsSchema.default(10_000),
+    /**
+     * The least weight a latency sample gets in the peak-EWMA (`w ≤ 1 − this`): a busy endpoint
+     * forgets a peak within ~1/this samples instead of τ, so its cost stays comparable with that of
+     * an endpoint sampled rarely. 0 is Finagle's rule exactly.
+     */
+    ewmaMinSampleWeight: z.number().min(0).max(1).default(0.05),
     /** Cost a new endpoint starts with before its first sample. */
     initialCostMs: z.number().positive().default(30),
   })

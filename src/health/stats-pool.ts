@@ -13,6 +13,7 @@ export class StatsPool implements StatsHost, PoolView {
   now: number;
   ejected = 0;
   readonly tauMs: number;
+  readonly minSampleWeight: number;
   readonly health: HealthPolicy;
   private readonly byId = new Map<string, EndpointStats>();
   private current: readonly EndpointStats[] = [];
@@ -25,6 +26,7 @@ export class StatsPool implements StatsHost, PoolView {
   ) {
     this.now = clock.now();
     this.tauMs = options.ewmaTauMs;
+    this.minSampleWeight = options.ewmaMinSampleWeight;
     this.health = new HealthPolicy(options, this, onChange);
   }
 

@@ -61,6 +61,45 @@ describe('prober', () => {
     await prober.stop();
   });
 
+  it('reports probes that cannot connect: unreachable after two in a row, back at the first that connects', async () => {
+    const rtt = new RttTable();
+    let changes = 0;
+    rtt.changed(() => changes++);
+    const dead = { id: 'dead', address: `127.0.0.1:${await freePort()}` };
+    const prober = new Prober({
+      clock: new FakeClock(),
+      random: seededRandom(1),
+      rtt,
+      targets: () => ({ preferred: [dead, { id: 'live', address }], others: [] }),
+      timeoutMs: 5000,
+    });
+    await prober.round();
+    expect(rtt.unreachable('dead')).toBe(false);
+    await prober.round();
+    expect([rtt.unreachable('dead'), rtt.unreachable('live')]).toEqual([true, false]);
+    await Promise.resolve();
+    expect(changes).toBeGreaterThan(0);
+    rtt.report('dead', 1);
+    expect(rtt.unreachable('dead')).toBe(false);
+    await prober.stop();
+  });
+
+  it('a probe cut short by stop() says nothing about the endpoint', async () => {
+    const rtt = new RttTable(0.3, 1);
+    const prober = new Prober({
+      clock: new FakeClock(),
+      random: seededRandom(1),
+      rtt,
+      targets: () => ({ preferred: [{ id: 'p', address }], others: [] }),
+      probe: (_target, signal) =>
+        new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+    });
+    const round = prober.round();
+    await prober.stop();
+    await round;
+    expect(rtt.unreachable('p')).toBe(false);
+  });
+
   it('runs on a jittered schedule and smooths with an EWMA', async () => {
     const clock = new FakeClock();
     const rtt = new RttTable(0.5);

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { ErrorCode, isProximaError } from '../core/errors.js';
 import type { Random } from '../core/random.js';
 import type { RttSource } from './rtt-source.js';
 import { tcpConnectTime } from './tcp-probe.js';
@@ -38,7 +39,9 @@ export interface ProberOptions {
 /**
  * Probes RTTs in the background: every jittered interval it measures all endpoints of the preferred
  * tier plus a few random others (so remote regions stay ranked without probing the world) and
- * reports into an {@link RttSource}. Failed probes report nothing; passive health handles failures.
+ * reports into an {@link RttSource}. A probe that cannot connect reports a failure there: after a
+ * few in a row the endpoint is unreachable and the router sends it nothing until a probe connects
+ * (active health, as Envoy's TCP health checks).
  *
  * @example
  * ```ts
@@ -71,8 +74,10 @@ export class Prober implements AsyncDisposable {
         try {
           const ms = await this.probe(target, this.abort.signal);
           if (!this.abort.signal.aborted) this.options.rtt.report(target.id, ms);
-        } catch {
-          // Unreachable now: outcomes of real calls decide health; the RTT history stays as it was.
+        } catch (error) {
+          // No connection: active health (the source marks it unreachable after a few in a row).
+          // A probe cancelled by stop() says nothing about the endpoint.
+          if (!this.abort.signal.aborted && !isCancellation(error)) this.options.rtt.reportFailure(target.id);
         }
       }),
     );
@@ -112,6 +117,12 @@ export class Prober implements AsyncDisposable {
 /** Creates and starts a {@link Prober}. */
 export function startProber(options: ProberOptions): Prober {
   return new Prober(options).start();
+}
+
+/** True for the errors of a probe stopped on purpose (aborted, CANCELLED). */
+function isCancellation(error: unknown): boolean {
+  if (isProximaError(error)) return error.code === ErrorCode.CANCELLED;
+  return error instanceof Error && error.name === 'AbortError';
 }
 
 /** Up to `k` distinct items drawn at random (partial Fisher-Yates on a copy). */

@@ -18,6 +18,11 @@ const ENDPOINT_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
  * How an attempt that threw `error` ended, for the endpoint's tracker. `signal` is the attempt's
  * signal: once it aborted, the reason decides (a DEADLINE_EXCEEDED reason is a `timeout`, anything
  * else `cancelled`), whatever error the attempt produced on its way out.
+ *
+ * A failed connection (`connectionFailed`: refused, reset, connect or keep-alive timeout, closed
+ * before the answer) is a `failure` — a strike against the endpoint — even when the call was never
+ * processed; a graceful refusal (GOAWAY, draining, a rate limit before dispatch) is `unprocessed`,
+ * no strike. Either way {@link mayRetry} lets an unprocessed call go anywhere.
  */
 export function outcomeOf(error: ProximaError, signal: AbortSignal | undefined): OutcomeKind {
   if (signal?.aborted) {
@@ -25,6 +30,7 @@ export function outcomeOf(error: ProximaError, signal: AbortSignal | undefined):
       ? 'timeout'
       : 'cancelled';
   }
+  if (error.connectionFailed) return 'failure';
   if (error.unprocessed) return 'unprocessed';
   switch (error.code) {
     case ErrorCode.DEADLINE_EXCEEDED:

@@ -11,8 +11,10 @@ export interface ExplainedEndpoint {
   readonly address: string;
   readonly locality: string;
   readonly status: InstanceStatus;
-  /** Takes new calls now (not ejected, breaker admits, weight in the pool). */
+  /** Takes new calls now (not ejected, breaker admits, weight in the pool, probes connect). */
   readonly available: boolean;
+  /** Active health: probes cannot connect to it. */
+  readonly unreachable: boolean;
   readonly pending: number;
   /** Peak-EWMA latency cost, ms. */
   readonly ewmaMs: number;
@@ -50,6 +52,8 @@ export interface RoutingTable {
     readonly healthy: number;
     readonly total: number;
     readonly rttMs: number | undefined;
+    /** Mean latency of the calls the tier served, as load-aware spill estimates it. */
+    readonly latencyMs: number | undefined;
   }>;
   readonly routes: readonly ExplainedRoute[];
   /** Spill fraction from each level to the next (load-aware spill). */
@@ -62,8 +66,13 @@ export interface RoutingTable {
         readonly routing: ZoneRouting;
       }
     | undefined;
-  /** Listed instances that take no new calls, and why. */
+  /** Listed instances that take no new calls (DOWN, DRAINING, weight 0), and why. */
   readonly excluded: ReadonlyArray<{ readonly id: string; readonly reason: string }>;
+  /**
+   * Tiered endpoints no route offers now — unhealthy outside panic: unreachable, ejected, breaker
+   * open, weight too low — and why (their statistics: `Router.stats(id)`).
+   */
+  readonly unhealthy: ReadonlyArray<{ readonly id: string; readonly reason: string }>;
 }
 
 /** Describes one endpoint at clock time `now`. */
@@ -75,6 +84,7 @@ export function explainEndpoint(s: EndpointStats, now: number): ExplainedEndpoin
     locality: formatLocality(i.locality),
     status: i.status,
     available: s.available,
+    unreachable: s.unreachable,
     pending: s.pending,
     ewmaMs: round(s.costAt(now)),
     rttMs: s.rttMs === undefined ? undefined : round(s.rttMs),
@@ -95,7 +105,7 @@ export function explainPlan(
   head: { service: string; locality: string; balancer: string },
   plan: Plan,
   shares: readonly number[],
-  spill: readonly number[],
+  spill: { readonly fractions: readonly number[]; latencyOf(tier: string): number | undefined },
   excluded: RoutingTable['excluded'],
   now: number,
 ): RoutingTable {
@@ -108,6 +118,7 @@ export function explainPlan(
       healthy: t.endpoints.filter((s) => s.available).length,
       total: t.endpoints.length,
       rttMs: t.rttMs === undefined ? undefined : round(t.rttMs),
+      latencyMs: roundOr(spill.latencyOf(t.name)),
     })),
     routes: plan.routes.map((r, i) => ({
       name: r.name,
@@ -117,10 +128,31 @@ export function explainPlan(
       panic: r.panic,
       endpoints: r.endpoints.map((s) => explainEndpoint(s, now)),
     })),
-    spill: spill.map((s) => round(s, 4)),
+    spill: spill.fractions.map((s) => round(s, 4)),
     zoneAware: plan.zone,
     excluded,
+    unhealthy: unrouted(plan, now),
   };
+}
+
+/** Tier endpoints no route offers (unhealthy outside panic), with why. */
+function unrouted(plan: Plan, now: number): Array<{ id: string; reason: string }> {
+  const routed = new Set(plan.routes.flatMap((r) => r.endpoints.map((s) => s.id)));
+  const out: Array<{ id: string; reason: string }> = [];
+  for (const tier of plan.tiers) {
+    for (const s of tier.endpoints) {
+      if (routed.has(s.id)) continue;
+      const why = [
+        s.unreachable ? 'unreachable (probe)' : '',
+        s.ejectedUntil !== 0
+          ? `ejected ${Math.ceil(Math.max(0, s.ejectedUntil - now) / 1000)}s: ${s.ejectionReason}`
+          : '',
+        s.breaker !== undefined && s.breaker.state !== 'closed' ? `breaker ${s.breaker.state}` : '',
+      ].filter(Boolean);
+      out.push({ id: s.id, reason: why.length > 0 ? why.join(', ') : 'unhealthy' });
+    }
+  }
+  return out;
 }
 
 /** The routing table as text for people (`proxima explain`, logs). */
@@ -130,7 +162,8 @@ export function formatRoutingTable(table: RoutingTable): string {
   ];
   for (const t of table.tiers) {
     lines.push(
-      `tier ${t.name} (${t.kind}): ${t.healthy}/${t.total} healthy${t.rttMs === undefined ? '' : `, rtt ${t.rttMs}ms`}`,
+      `tier ${t.name} (${t.kind}): ${t.healthy}/${t.total} healthy${t.rttMs === undefined ? '' : `, rtt ${t.rttMs}ms`}` +
+        `${t.latencyMs === undefined ? '' : `, latency ${t.latencyMs}ms`}`,
     );
   }
   if (table.zoneAware !== undefined) {
@@ -149,6 +182,7 @@ export function formatRoutingTable(table: RoutingTable): string {
     for (const e of r.endpoints) {
       const flags = [
         e.available ? '' : 'unavailable',
+        e.unreachable ? 'unreachable (probe)' : '',
         e.ejected ? `ejected ${Math.ceil(e.ejected.forMs / 1000)}s: ${e.ejected.reason}` : '',
         e.breaker !== 'closed' && e.breaker !== 'off' ? `breaker ${e.breaker}` : '',
         e.unconfirmed ? 'unconfirmed' : '',
@@ -160,12 +194,17 @@ export function formatRoutingTable(table: RoutingTable): string {
       );
     }
   }
+  for (const x of table.unhealthy) lines.push(`unhealthy ${x.id}: ${x.reason}`);
   for (const x of table.excluded) lines.push(`excluded ${x.id}: ${x.reason}`);
   return lines.join('\n');
 }
 
 function percent(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
+}
+
+function roundOr(x: number | undefined): number | undefined {
+  return x === undefined ? undefined : round(x);
 }
 
 function round(x: number, digits = 2): number {

@@ -28,12 +28,25 @@ export interface ZonePlan {
   readonly routing: ZoneRouting;
 }
 
+/** Where an endpoint of the plan belongs: the route covering it, and its statistics. */
+export interface RouteMember {
+  /** Index into {@link Plan.routes}. */
+  readonly route: number;
+  readonly stats: EndpointStats;
+}
+
 /** Everything the router decided at one rebuild; shares are final once spill is applied. */
 export interface Plan {
   readonly tiers: readonly Tier[];
   readonly routes: readonly Route[];
   readonly priority: PriorityLoad;
   readonly zone: ZonePlan | undefined;
+  /**
+   * Every endpoint of every tier → the route that covers its place (an unhealthy endpoint outside
+   * panic is in no route's list but still belongs to its zone's route): retries read it to leave a
+   * route that failed them.
+   */
+  readonly members: ReadonlyMap<string, RouteMember>;
 }
 
 export interface PlanInput {
@@ -99,7 +112,28 @@ export function buildPlan(input: PlanInput): Plan {
       route(tiers[t]!.name, t, panic ? tiers[t]!.endpoints : healthy[t]!, panic, share);
     }
   });
-  return { tiers, routes, priority, zone };
+  return { tiers, routes, priority, zone, members: membersOf(tiers, routes) };
+}
+
+/** Maps each tier endpoint to its route: the route listing it, else its level's route for its zone. */
+function membersOf(tiers: readonly Tier[], routes: readonly Route[]): Map<string, RouteMember> {
+  const members = new Map<string, RouteMember>();
+  routes.forEach((r, route) => {
+    for (const stats of r.endpoints) members.set(stats.id, { route, stats });
+  });
+  tiers.forEach((tier, level) => {
+    for (const stats of tier.endpoints) {
+      if (members.has(stats.id)) continue;
+      const zone = stats.endpoint.instance.locality.zone;
+      let route = -1;
+      routes.forEach((r, i) => {
+        if (r.level !== level) return;
+        if (route < 0 || r.endpoints[0]?.endpoint.instance.locality.zone === zone) route = i;
+      });
+      if (route >= 0) members.set(stats.id, { route, stats });
+    }
+  });
+  return members;
 }
 
 function totalOf(unit: readonly number[], tiers: readonly Tier[]): number {

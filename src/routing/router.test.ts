@@ -114,7 +114,10 @@ describe('router', () => {
   });
 
   it('panics below 50% healthy: spreads over all endpoints, ejected ones included', () => {
+    // Round robin: which endpoints the route offers is the router's decision (peak-EWMA would
+    // rightly prefer the endpoints that answered fastest).
     const r = router(new FakeClock(), {
+      balancer: { name: 'round-robin' },
       health: { breaker: { enabled: false }, outlier: { maxEjectionPercent: 100 }, weights: 'none' },
     });
     r.update(Array.from({ length: 4 }, (_, i) => at(`a${i}`, 'r1', 'a')));
@@ -149,6 +152,45 @@ describe('router', () => {
     const second = r.pick({ exclude: new Set(['a0', 'a1']) });
     expect(second.kind === 'ok' && second.endpoint.id).toBe('b0');
     expect(r.pick({ exclude: new Set(['a0', 'a1', 'b0']) }).kind).toBe('fail');
+  });
+
+  it('a retry leaves the route that failed it, and stays near after a graceful refusal', () => {
+    const r = router(new FakeClock());
+    r.update(topology());
+    const retry = (exclude: string[]) => {
+      const result = r.pick({ exclude: new Set(exclude) });
+      return result.kind === 'ok' ? result.endpoint.id : result.kind;
+    };
+    // a0 refused gracefully (unprocessed: no strike): the retry takes another endpoint of the zone.
+    r.stats('a0')!.start().tracker.done('unprocessed', 0.1);
+    for (let k = 0; k < 50; k++) expect(retry(['a0'])).toMatch(/^a[12]$/);
+    // Two endpoints of the zone could not take the call: the third try goes to the next zone.
+    for (let k = 0; k < 50; k++) expect(retry(['a0', 'a1'])).toMatch(/^b/);
+    // a1 failed (a strike: refused connection, timeout): the very next try leaves the zone.
+    r.stats('a1')!.start().tracker.done('failure', 0.1);
+    for (let k = 0; k < 50; k++) expect(retry(['a1'])).toMatch(/^b/);
+    // Nothing left elsewhere: back to what the failing route still has.
+    r.update(topology().filter((i) => i.id.startsWith('a')));
+    expect(retry(['a1'])).toMatch(/^a[02]$/);
+  });
+
+  it('a probe that cannot connect takes the endpoint out at once, past the ejection cap', async () => {
+    const rtt = new RttTable(0.3, 2);
+    const r = router(new FakeClock(), {}, 1, rtt);
+    r.update(topology());
+    for (const id of ['a0', 'a1', 'a2']) rtt.report(id, 0.5);
+    for (const id of ['a0', 'a1', 'a2']) rtt.reportFailure(id);
+    await Promise.resolve();
+    expect(share(drive(r, 300), 'a')).toBe(1);
+    // The second failed probe in a row: the whole zone is unreachable, far over 10% of the pool.
+    for (const id of ['a0', 'a1', 'a2']) rtt.reportFailure(id);
+    await Promise.resolve();
+    expect(share(drive(r, 300), 'b')).toBe(1);
+    expect(r.explain().tiers[0]).toMatchObject({ healthy: 0, total: 3 });
+    expect(r.explainText()).toContain('unreachable (probe)');
+    rtt.report('a0', 0.5);
+    await Promise.resolve();
+    expect(drive(r, 300).get('a0')).toBeGreaterThan(0);
   });
 
   it('orders other regions by probed RTT', () => {
@@ -204,6 +246,20 @@ describe('router', () => {
     for (let k = 1; k < spills.length; k++) expect(spills[k]!).toBeGreaterThanOrEqual(spills[k - 1]!);
     expect(spills[4]!).toBeGreaterThan(0.3);
     expect(spills[4]!).toBeLessThanOrEqual(0.8);
+  });
+
+  it('a slow endpoint the balancer avoids does not make its tier spill', async () => {
+    const clock = new FakeClock();
+    const r = router(clock, { loadSpill: { intervalMs: 100 } });
+    r.update(topology());
+    for (let round = 0; round < 40; round++) {
+      drive(r, 50, (id) => (id === 'a0' ? 60 : id.startsWith('a') ? 10 : 13));
+      await clock.advance(100);
+    }
+    const table = r.explain();
+    expect(table.spill[0]).toBe(0);
+    // The tier's latency is that of the calls it served (a0 took few of them).
+    expect(table.tiers[0]?.latencyMs).toBeLessThan(15);
   });
 
   it('explains itself as data and text', () => {

@@ -13,7 +13,7 @@ import { StatsPool } from '../health/stats-pool.js';
 import type { ProbeTarget, ProbeTargets } from '../probe/prober.js';
 import type { RttSource } from '../probe/rtt-source.js';
 import { explainPlan, formatRoutingTable, type RoutingTable } from './explain.js';
-import { levelLatency, SpillController } from './load-spill.js';
+import { SpillController, takeLevelSample } from './load-spill.js';
 import { routerOptionsSchema, type RouterOptions, type RouterOptionsInput } from './options.js';
 import { applySpill, buildPlan, type Plan } from './plan.js';
 import { RouterPicker, WAITING_PICKER } from './router-picker.js';
@@ -199,8 +199,9 @@ class LocalityRouter implements Router {
       routes: [],
       priority: { loads: [], panic: [], totalPanic: false },
       zone: undefined,
+      members: new Map(),
     };
-    return explainPlan(head, plan, this.shares, this.spill.fractions, this.excluded, this.clock.now());
+    return explainPlan(head, plan, this.shares, this.spill, this.excluded, this.clock.now());
   }
 
   explainText(): string {
@@ -242,8 +243,15 @@ class LocalityRouter implements Router {
     this.dirty = false;
     if (this.instances === undefined) return;
     const now = this.clock.now();
+    const rtt = this.rtt;
+    if (rtt !== undefined) {
+      for (const s of this.pool.all) {
+        s.rttMs = rtt.rtt(s.id);
+        s.unreachable = rtt.unreachable(s.id);
+      }
+    }
+    // After the RTT source: health settles availability with reachability included.
     const next = this.pool.refresh(now);
-    if (this.rtt !== undefined) for (const s of this.pool.all) s.rttMs = this.rtt.rtt(s.id);
     this.plan = buildPlan({
       endpoints: this.eligible,
       locality: this.options.locality,
@@ -263,24 +271,27 @@ class LocalityRouter implements Router {
     const plan = this.plan;
     if (plan === undefined) return;
     this.shares = applySpill(plan.routes, this.spill.fractions);
+    const shares = this.shares;
     const pickers = plan.routes.map((r) => r.picker);
     const order = plan.routes
       .map((r, i) => ({ r, i }))
-      .sort((a, b) => a.r.level - b.r.level || (this.shares[b.i] ?? 0) - (this.shares[a.i] ?? 0))
-      .map(({ r }) => r.picker);
-    this.current = new RouterPicker(pickers, this.shares, order, this.random, this.service);
+      .sort((a, b) => a.r.level - b.r.level || (shares[b.i] ?? 0) - (shares[a.i] ?? 0))
+      .map(({ i }) => i);
+    this.current = new RouterPicker(pickers, shares, order, plan.members, this.random, this.service);
   }
 
   private stepSpill(): boolean {
     const plan = this.plan;
     if (plan === undefined || !this.options.loadSpill.enabled) return false;
-    const levels = plan.routes.reduce((m, r) => Math.max(m, r.level + 1), 0);
-    const latencies: Array<number | undefined> = [];
-    for (let k = 0; k < levels; k++) {
-      const endpoints = plan.routes.filter((r) => r.level === k).flatMap((r) => r.endpoints);
-      latencies.push(levelLatency(endpoints, this.options.health.initialCostMs));
-    }
-    return this.spill.step(latencies);
+    const initialCostMs = this.options.health.initialCostMs;
+    const samples = plan.tiers.map((tier, k) =>
+      takeLevelSample(
+        tier,
+        plan.routes.some((r) => r.level === k),
+        initialCostMs,
+      ),
+    );
+    return this.spill.step(samples);
   }
 
   private armHealthTimer(at: number): void {

@@ -5,12 +5,8 @@ import { parseScenarioText } from '../../src/simulate/scenario.js';
 
 /**
  * The simulator results issue 4 asks for, on the example scenarios exactly as `proxima simulate`
- * runs them (docs/simulate.md shows the tables).
- *
- * Some required results do NOT hold with the router as committed. Those run the exact assertion
- * under `it.fails`, which passes only while the assertion fails: the day the router meets the
- * requirement, vitest reports them, and they become plain `it`. Why each one fails is written in
- * docs/simulate.md ("What the simulator found").
+ * runs them (docs/simulate.md shows the tables, and "What the simulator found" what the router had
+ * to change for them to hold).
  */
 
 const cache = new Map<string, Promise<SimulationReport>>();
@@ -37,7 +33,6 @@ function run(r: SimulationReport, policy: string): RunResult {
 const LOCALITY = 'locality+p2c-ewma';
 
 describe('issue 4: three zones in two regions', () => {
-  // The runs behind the `it.fails` below complete and report: those fail on their numbers only.
   it('runs every scenario of the table to the end', async () => {
     const runs = [
       ...(await report('three-zones', ['round-robin', LOCALITY])).runs,
@@ -56,42 +51,40 @@ describe('issue 4: three zones in two regions', () => {
     expect(share).toBeLessThan(0.7);
   });
 
-  // Fails: the load-aware spill compares peak-EWMA costs, which a busy local tier inflates.
-  it.fails('healthy: the locality policy keeps ≥ 99% in the caller’s zone', async () => {
+  // Load-aware spill compares the mean latency each tier served, so a healthy zone never spills.
+  it('healthy: the locality policy keeps ≥ 99% in the caller’s zone', async () => {
     const r = await report('three-zones', ['round-robin', LOCALITY]);
     expect(run(r, LOCALITY).errors).toBe(0);
     expect(run(r, LOCALITY).crossZoneShare).toBeLessThanOrEqual(0.01);
   });
 
-  // Fails: P2C over peak-EWMA still sends the slow instance over 1% of all calls.
-  it.fails('one instance 50 ms slow: locality+P2C-EWMA p99 ≤ 1.5 × the all-healthy p99', async () => {
+  // Peak-EWMA forgets a busy endpoint's peaks within ~20 samples: P2C sees the slow one as slow.
+  it('one instance 50 ms slow: locality+P2C-EWMA p99 ≤ 1.5 × the all-healthy p99', async () => {
     const healthy = run(await report('three-zones', ['round-robin', LOCALITY]), LOCALITY);
     const slow = run(await report('three-zones-slow-instance', [LOCALITY]), LOCALITY);
     expect(slow.errors).toBe(0);
     expect(slow.p99Ms).toBeLessThanOrEqual(1.5 * healthy.p99Ms);
   });
 
-  // Fails: a refused connection is `unprocessed`, no strike, and failover retries stay in the dead zone.
-  it.fails('whole local zone killed: no call fails once its failed first attempt is retried', async () => {
+  // A retry leaves a zone that failed it (or where it already tried two instances); probes that
+  // cannot connect take the dead zone out of the pool.
+  it('whole local zone killed: no call fails once its failed first attempt is retried', async () => {
     const down = run(await report('three-zones-zone-down', [LOCALITY]), LOCALITY);
     expect(down.failedAttempts).toBeGreaterThan(0);
     expect(down.errors).toBe(0);
   });
 
-  // Fails: spill sits near 10% from 1.5× on (noise, not load) and jumps past 35% between 4× and 4.5×.
-  it.fails(
-    'local zone overloaded: spill out of it grows smoothly with load (monotone, no cliff)',
-    async () => {
-      const r = await report('three-zones-overload', [LOCALITY]);
-      const shares = r.runs.map((x) => x.byCallerZone['eu-a']?.crossZoneShare ?? 0);
-      expect(shares.length).toBeGreaterThanOrEqual(5);
-      for (let i = 1; i < shares.length; i++) {
-        // Monotone up to a point of noise, and no step of more than 20 points between neighbours.
-        expect(shares[i]!).toBeGreaterThanOrEqual(shares[i - 1]! - 0.01);
-        expect(shares[i]! - shares[i - 1]!).toBeLessThanOrEqual(0.2);
-      }
-      expect(shares[0]!).toBeLessThanOrEqual(0.01);
-      expect(shares.at(-1)!).toBeGreaterThan(0.2);
-    },
-  );
+  // Spill is a continuous function of how much slower the local zone is than the next one.
+  it('local zone overloaded: spill out of it grows smoothly with load (monotone, no cliff)', async () => {
+    const r = await report('three-zones-overload', [LOCALITY]);
+    const shares = r.runs.map((x) => x.byCallerZone['eu-a']?.crossZoneShare ?? 0);
+    expect(shares.length).toBeGreaterThanOrEqual(5);
+    for (let i = 1; i < shares.length; i++) {
+      // Monotone up to a point of noise, and no step of more than 20 points between neighbours.
+      expect(shares[i]!).toBeGreaterThanOrEqual(shares[i - 1]! - 0.01);
+      expect(shares[i]! - shares[i - 1]!).toBeLessThanOrEqual(0.2);
+    }
+    expect(shares[0]!).toBeLessThanOrEqual(0.01);
+    expect(shares.at(-1)!).toBeGreaterThan(0.2);
+  });
 });

@@ -74,12 +74,20 @@ export class ClientSession {
             options.keepAlive,
             (id) => this.writer.control(FrameType.PING, id),
             (ms) => this.events.onRtt(ms),
-            () => this.destroy(new ProximaError('UNAVAILABLE', `${this.describe()}: keep-alive timeout`)),
+            () =>
+              this.destroy(
+                new ProximaError('UNAVAILABLE', `${this.describe()}: keep-alive timeout`, {
+                  connectionFailed: true,
+                }),
+              ),
           );
     this.socket = connect({ host: options.endpoint.host, port: options.endpoint.port, noDelay: true });
     this.connectTimer = options.clock.setTimeout(() => {
       this.destroy(
-        new ProximaError('UNAVAILABLE', `${this.describe()}: connect timeout`, { unprocessed: true }),
+        new ProximaError('UNAVAILABLE', `${this.describe()}: connect timeout`, {
+          unprocessed: true,
+          connectionFailed: true,
+        }),
       );
     }, options.connectTimeoutMs);
     this.done = new Promise((resolve) => this.socket.once('close', () => resolve()));
@@ -256,7 +264,8 @@ export class ClientSession {
       this.decoder.push(chunk);
     } catch (error) {
       const e = toProximaError(error, 'PROTOCOL_ERROR');
-      this.closeError ??= e;
+      // The peer broke the protocol: the connection failed because of the endpoint.
+      this.closeError ??= new ProximaError(e.code, e.message, { cause: e, connectionFailed: true });
       this.writer.control(FrameType.GOAWAY, 0, FLAG_PROTOCOL_ERROR, e.message.slice(0, 200));
       this.writer.flush();
       this.socket.end();
@@ -267,6 +276,7 @@ export class ClientSession {
   private readonly onError = (error: Error): void => {
     this.closeError ??= new ProximaError('UNAVAILABLE', `${this.describe()}: ${error.message}`, {
       cause: error,
+      connectionFailed: true,
     });
   };
 
@@ -287,6 +297,8 @@ export class ClientSession {
           cause: base ?? undefined,
           unprocessed,
           retryable: true,
+          // Closed before the answer: the endpoint failed, unless this side closed it on purpose.
+          connectionFailed: base?.connectionFailed ?? true,
         }),
       );
     }

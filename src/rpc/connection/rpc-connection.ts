@@ -192,6 +192,7 @@ export class RpcConnection implements Transport {
     const wait = Math.max(0, Math.round(this.backoffUntil - this.clock.now()));
     return new ProximaError('UNAVAILABLE', `${where}: unreachable, next connect attempt in ${wait} ms`, {
       unprocessed: true,
+      connectionFailed: true,
     });
   }
 
