@@ -253,6 +253,7 @@ function refusal(server: SimServer): ProximaError {
   return server.killed
     ? new ProximaError('UNAVAILABLE', `${server.id}: connection refused`, {
         unprocessed: true,
+        connectionFailed: true,
       })
     : new ProximaError('UNAVAILABLE', `${server.id}: draining, call not processed`, { unprocessed: true });
 }
