@@ -128,6 +128,8 @@ console.log(
     errors,
     calls: total,
     clientCpuUs: cpu.user + cpu.system,
+    clientUserUs: cpu.user,
+    clientSystemUs: cpu.system,
   }),
 );
 process.exit(0);

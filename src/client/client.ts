@@ -6,17 +6,13 @@ import { createDiscoverer, type Discoverer } from '../discovery/discoverer.js';
 import { openRegistry } from '../registry/open.js';
 import type { Registry } from '../registry/registry.js';
 import { executeCall } from '../resilience/execute-call.js';
-import type {
-  Attempt,
-  BroadcastReply,
-  CallPolicy,
-  CallOptions as PolicyCallOptions,
-} from '../resilience/policy.js';
+import type { Attempt, BroadcastReply, CallPolicy } from '../resilience/policy.js';
 import type { RoutingTable } from '../routing/explain.js';
 import {
   bind,
   type BindOptions,
   type Caller,
+  type MethodCall,
   type MethodInfo,
   type ServiceClient,
 } from '../rpc/client/bind.js';
@@ -130,6 +126,7 @@ class ProximaClient implements Client {
     this.deps = { options, discoverer: this.discoverer, clock, random, logger, observer: this.observer };
     this.caller = {
       call: (wire, payload, callOptions, info) => this.callWire(wire, payload, callOptions, info),
+      prepare: (wire, info) => this.prepare(wire, info),
     };
   }
 
@@ -212,6 +209,28 @@ class ProximaClient implements Client {
     return this.execute(channel, method, policy, attemptOf(channel, wire, request, options), options);
   }
 
+  /**
+   * `bind`'s sender of one method: its channel and policy are looked up on the first call and
+   * reused while the client is open; a call that overrides `idempotent` takes {@link callWire}.
+   */
+  private prepare(wire: string, info: MethodInfo): MethodCall<ClientCallOptions> {
+    let channel: ServiceChannel | undefined;
+    let policy: CallPolicy | undefined;
+    return (request, options) => {
+      const idempotent = options?.idempotent;
+      if (idempotent !== undefined && idempotent !== info.idempotent) {
+        return this.callWire(wire, request, options, info);
+      }
+      if (channel === undefined || policy === undefined || this.closing !== undefined) {
+        const found = this.channelOrError(info.service);
+        if (found instanceof ProximaError) return Promise.reject(found);
+        channel = found;
+        policy = found.policy(wire, info.idempotent);
+      }
+      return this.execute(channel, info.method, policy, attemptOf(channel, wire, request, options), options);
+    };
+  }
+
   /** Runs one logical call under its policy, through the observers when there are any. */
   private execute(
     channel: ServiceChannel,
@@ -221,10 +240,12 @@ class ProximaClient implements Client {
     options: ClientCallOptions | undefined,
   ): Promise<unknown> {
     const observer = this.observer;
-    if (observer === undefined) return executeCall(policy, attempt, policyOptions(options));
+    // The options go to the policy as they are: `deadlineMs` is its timeout.
+    const timeoutMs = options?.deadlineMs;
+    if (observer === undefined) return executeCall(policy, attempt, options, timeoutMs);
     const call = { service: channel.service, method, failMode: policy.failMode };
     return observeCall(observer, call, this.locality, policy, attempt, (observed) =>
-      executeCall(policy, observed, policyOptions(options)),
+      executeCall(policy, observed, options, timeoutMs),
     );
   }
 
@@ -267,14 +288,4 @@ function attemptOf(
 ): Attempt<unknown> {
   const metadata = options?.metadata;
   return (endpoint, context) => channel.send(endpoint, wire, request, context, metadata);
-}
-
-function policyOptions(options: ClientCallOptions | undefined): PolicyCallOptions | undefined {
-  if (options === undefined) return undefined;
-  return {
-    signal: options.signal,
-    deadline: options.deadline,
-    timeoutMs: options.deadlineMs,
-    hashKey: options.hashKey,
-  };
 }

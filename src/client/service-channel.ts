@@ -139,11 +139,17 @@ export class ServiceChannel implements AsyncDisposable {
     metadata: Metadata | undefined,
   ): Promise<unknown> {
     const transport = this.pool.get(endpoint.instance);
-    const { deadline, signal } = context;
-    if (deadline === undefined && signal === undefined && metadata === undefined) {
-      return transport.call(method, request);
+    const { deadline, signal, startedAt } = context;
+    if (deadline === undefined) {
+      if (signal === undefined && metadata === undefined) return transport.call(method, request);
+      return transport.call(method, request, { deadlineMs: undefined, metadata, signal });
     }
-    return transport.call(method, request, { deadlineMs: deadline?.remaining(), metadata, signal });
+    // The executor read the clock as the attempt started: reuse that reading when it can.
+    const deadlineMs =
+      startedAt !== undefined && deadline.clock === this.deps.clock
+        ? Math.max(0, deadline.at - startedAt)
+        : deadline.remaining();
+    return transport.call(method, request, { deadlineMs, metadata, signal });
   }
 
   explain(): RoutingTable {

@@ -15,10 +15,11 @@ const FAILBACK_DEFAULT_TIMEOUT_MS = 5000;
  * on them as the fail mode says, reports every attempt's outcome to its endpoint's tracker exactly
  * once, and settles with the call's result.
  *
- * The call's deadline is the earliest of `call.deadline`, the timeout (`call.timeoutMs`, else the
- * policy's) and the deadline inherited from the call being served ({@link currentDeadline}); when
- * it passes the call fails with DEADLINE_EXCEEDED (enforced by the attempt, see {@link Attempt}). Cancelling `call.signal` (or the served call's
- * signal) fails it with CANCELLED. The result type follows the fail mode ({@link CallResult}).
+ * The call's deadline is the earliest of `call.deadline`, the timeout (`timeoutMs`, which defaults
+ * to `call.timeoutMs`, else the policy's) and the deadline inherited from the call being served
+ * ({@link currentDeadline}); when it passes the call fails with DEADLINE_EXCEEDED (enforced by the
+ * attempt, see {@link Attempt}). Cancelling `call.signal` (or the served call's signal) fails it
+ * with CANCELLED. The result type follows the fail mode ({@link CallResult}).
  *
  * @example
  * ```ts
@@ -32,27 +33,32 @@ export function executeCall<T, M extends FailMode>(
   policy: CallPolicy<M>,
   attempt: Attempt<T>,
   call?: CallOptions<T>,
+  timeoutMs: number | undefined = call?.timeoutMs,
 ): Promise<CallResult<T, M>> {
   const inherited = currentCallContext();
-  const deadline = callDeadline(policy, call, inherited?.deadline);
+  // One clock read for the deadline, its check and the first attempt's start.
+  const now = policy.clock.now();
+  const deadline = callDeadline(policy, call?.deadline, timeoutMs, inherited?.deadline, now);
   const signal = callerSignal(call, inherited?.signal);
   if (signal?.aborted) return Promise.reject(abortError(signal));
   // An attempt with no time left would only fail, and count as a strike against its endpoint.
-  if (deadline?.expired) return Promise.reject(deadline.exceeded('deadline passed before the call started'));
+  if (deadline !== undefined && (deadline.clock === policy.clock ? deadline.at <= now : deadline.expired)) {
+    return Promise.reject(deadline.exceeded('deadline passed before the call started'));
+  }
   const hashKey = call?.hashKey;
   let result: Promise<unknown>;
   switch (policy.failMode) {
     case 'failfast':
-      result = runSequential(policy, attempt, signal, deadline, hashKey, 1, false);
+      result = runSequential(policy, attempt, signal, deadline, hashKey, 1, false, now);
       break;
     case 'failover':
       result =
         policy.hedging === undefined
-          ? runSequential(policy, attempt, signal, deadline, hashKey, policy.maxAttempts, false)
+          ? runSequential(policy, attempt, signal, deadline, hashKey, policy.maxAttempts, false, now)
           : runRace(policy, attempt, signal, deadline, hashKey, hedgedShape(policy.hedging));
       break;
     case 'failretry':
-      result = runSequential(policy, attempt, signal, deadline, hashKey, policy.maxAttempts, true);
+      result = runSequential(policy, attempt, signal, deadline, hashKey, policy.maxAttempts, true, now);
       break;
     case 'forking': {
       const shape = {
@@ -71,7 +77,7 @@ export function executeCall<T, M extends FailMode>(
       result = failsafe(policy, attempt, signal, deadline, call);
       break;
     case 'failback':
-      result = failback(policy, attempt, signal, deadline, call);
+      result = failback(policy, attempt, signal, deadline, call, timeoutMs);
       break;
     default:
       // Unreachable for a policy built by callPolicy(); kept for plain objects typed loosely.
@@ -82,14 +88,20 @@ export function executeCall<T, M extends FailMode>(
   return result as Promise<CallResult<T, M>>;
 }
 
+/** The earliest of `own`, the timeout (else the policy's) from `now` and `inherited`. */
 function callDeadline(
   policy: CallPolicy,
-  call: CallOptions | undefined,
+  own: Deadline | undefined,
+  callTimeoutMs: number | undefined,
   inherited: Deadline | undefined,
+  now: number,
 ): Deadline | undefined {
-  let deadline = call?.deadline;
-  const timeoutMs = call?.timeoutMs ?? policy.timeoutMs;
-  if (timeoutMs !== undefined) deadline = Deadline.after(policy.clock, timeoutMs).earliest(deadline);
+  let deadline = own;
+  const timeoutMs = callTimeoutMs ?? policy.timeoutMs;
+  if (timeoutMs !== undefined) {
+    const timeout = Deadline.at(policy.clock, now + Math.max(0, timeoutMs));
+    deadline = deadline === undefined ? timeout : timeout.earliest(deadline);
+  }
   return inherited === undefined ? deadline : inherited.earliest(deadline);
 }
 
@@ -137,6 +149,7 @@ async function failback<T>(
   signal: AbortSignal | undefined,
   deadline: Deadline | undefined,
   call: CallOptions<T> | undefined,
+  callTimeoutMs: number | undefined,
 ): Promise<T | undefined> {
   try {
     return await runSequential(policy, attempt, signal, deadline, call?.hashKey, 1, false);
@@ -146,7 +159,7 @@ async function failback<T>(
     if (queue === undefined || callerCancelled(signal) || !mayRetry(error, policy.idempotent)) throw error;
     const hashKey = call?.hashKey;
     // Each background try gets as long as the call had.
-    const timeoutMs = call?.timeoutMs ?? policy.timeoutMs ?? FAILBACK_DEFAULT_TIMEOUT_MS;
+    const timeoutMs = callTimeoutMs ?? policy.timeoutMs ?? FAILBACK_DEFAULT_TIMEOUT_MS;
     const queued = queue.enqueue(
       async (queueSignal, retry) => {
         const tryAttempt: Attempt<T> = (endpoint, context) =>

@@ -1,4 +1,4 @@
-import type { PickContext } from '../balancer/picker.js';
+import type { CallTracker, Endpoint, PickContext, PickResult } from '../balancer/picker.js';
 import { sleep } from '../core/clock.js';
 import { toProximaError, type ProximaError } from '../core/errors.js';
 import { fullJitterBackoff, type Backoff } from './backoff.js';
@@ -15,10 +15,14 @@ import type { Attempt, CallPolicy } from './policy.js';
  * failover after an unprocessed error, which goes to another instance at once. Never sleeps past
  * the deadline: the last real error is worth more than a DEADLINE_EXCEEDED later.
  *
- * A first attempt that succeeds allocates nothing here beyond the attempt's context: no signal,
- * no timer, no set of tried instances, no backoff.
+ * The first attempt runs without an `async` frame: a synchronous pick, the attempt, and one
+ * `then` that reports the outcome — one clock read at the end (`startedAt`, when the caller
+ * passes its own reading of `policy.clock`, saves the one at the start). Its success allocates
+ * nothing here beyond the attempt's context and that `then`: no signal, no timer, no set of
+ * tried instances, no backoff. Anything else (a pick that must wait, a failure) continues in
+ * {@link retryLoop}.
  */
-export async function runSequential<T>(
+export function runSequential<T>(
   policy: CallPolicy,
   attempt: Attempt<T>,
   signal: AbortSignal | undefined,
@@ -26,64 +30,149 @@ export async function runSequential<T>(
   hashKey: string | undefined,
   maxAttempts: number,
   sameEndpoint: boolean,
+  startedAt?: number,
 ): Promise<T> {
-  const { clock, budget } = policy;
-  let context: PickContext | undefined = hashKey === undefined ? undefined : { hashKey };
-  let tried: Set<string> | undefined;
-  let backoff: Backoff | undefined;
-  let lastError: ProximaError | undefined;
-  for (let n = 1; ; n++) {
-    let pick = policy.getPicker().pick(context);
-    if (pick.kind === 'wait') pick = await waitForPick(policy, context, signal, deadline);
-    // Out of instances to fail over to: the last real error says more than "no endpoints".
-    if (pick.kind === 'fail') throw lastError ?? pick.error;
-    const { endpoint, tracker } = pick;
-    const start = clock.now();
-    let error: ProximaError;
-    try {
-      const value = await attempt(endpoint, { signal, attempt: n, deadline });
-      const latency = clock.now() - start;
-      tracker.done('success', latency);
-      budget.recordSuccess();
-      policy.hedging?.estimator?.record(latency);
+  const context: PickContext | undefined = hashKey === undefined ? undefined : { hashKey };
+  const pick = policy.getPicker().pick(context);
+  if (pick.kind !== 'ok') {
+    const run: Run<T> = { policy, attempt, signal, deadline, hashKey, maxAttempts, sameEndpoint };
+    return retryLoop(run, 1, pick, new Retries(context), 0);
+  }
+  const { endpoint, tracker } = pick;
+  const start = startedAt ?? policy.clock.now();
+  let pending: Promise<T>;
+  try {
+    pending = attempt(endpoint, { signal, attempt: 1, deadline, startedAt: start });
+  } catch (thrown) {
+    pending = Promise.reject(thrown as Error);
+  }
+  return pending.then(
+    (value) => {
+      succeeded(policy, tracker, start);
       return value;
-    } catch (thrown) {
-      error = toProximaError(thrown);
-    }
-    const kind = outcomeOf(error, signal);
-    tracker.done(kind, clock.now() - start);
-    chargeBudget(budget, kind);
-    if (signal?.aborted) throw abortError(signal);
-    lastError = error;
-    if (n >= maxAttempts || !mayRetry(error, policy.idempotent)) throw error;
-    if (!error.unprocessed && !budget.canRetry()) throw error;
+    },
+    (thrown: unknown) => {
+      const run: Run<T> = { policy, attempt, signal, deadline, hashKey, maxAttempts, sameEndpoint };
+      const retries = new Retries(context);
+      const delay = failed(run, 1, endpoint, tracker, start, thrown, retries);
+      return retryLoop(run, 2, undefined, retries, delay);
+    },
+  );
+}
 
-    if (sameEndpoint) {
-      context = { hashKey, prefer: endpoint.id };
-    } else {
-      tried ??= new Set();
-      tried.add(endpoint.id);
-      context = { hashKey, exclude: tried };
-    }
-    let delay = 0;
-    if (sameEndpoint || !error.unprocessed) {
-      backoff = (
-        backoff ??
-        fullJitterBackoff({
-          initialMs: policy.initialBackoffMs,
-          maxMs: policy.maxBackoffMs,
-          random: policy.random,
-        })
-      ).next();
-      delay = backoff.delayMs;
-    }
-    if (deadline !== undefined && delay >= deadline.remaining()) throw error;
+/** The inputs of one sequential call, for the attempts after the first. */
+interface Run<T> {
+  readonly policy: CallPolicy;
+  readonly attempt: Attempt<T>;
+  readonly signal: AbortSignal | undefined;
+  readonly deadline: Deadline | undefined;
+  readonly hashKey: string | undefined;
+  readonly maxAttempts: number;
+  readonly sameEndpoint: boolean;
+}
+
+/** What a call carries from one failed attempt to the next. */
+class Retries {
+  tried: Set<string> | undefined = undefined;
+  backoff: Backoff | undefined = undefined;
+  lastError: ProximaError | undefined = undefined;
+
+  constructor(
+    /** What the next pick is given: the hash key, and the instances to avoid or prefer. */
+    public context: PickContext | undefined,
+  ) {}
+}
+
+/**
+ * Attempt `n` onwards, after `delay` ms (the backoff the last failure asked for). `first` is the
+ * pick already taken for attempt `n`, if any.
+ */
+async function retryLoop<T>(
+  run: Run<T>,
+  n: number,
+  first: PickResult | undefined,
+  retries: Retries,
+  delay: number,
+): Promise<T> {
+  const { policy, attempt, signal, deadline } = run;
+  let taken = first;
+  for (; ; n++) {
     if (delay > 0) {
       try {
-        await sleep(clock, delay, signal);
+        await sleep(policy.clock, delay, signal);
       } catch (thrown) {
         throw signal?.aborted ? abortError(signal) : toProximaError(thrown);
       }
     }
+    let pick = taken ?? policy.getPicker().pick(retries.context);
+    taken = undefined;
+    if (pick.kind === 'wait') pick = await waitForPick(policy, retries.context, signal, deadline);
+    // Out of instances to fail over to: the last real error says more than "no endpoints".
+    if (pick.kind === 'fail') throw retries.lastError ?? pick.error;
+    const { endpoint, tracker } = pick;
+    const start = policy.clock.now();
+    try {
+      const value = await attempt(endpoint, { signal, attempt: n, deadline, startedAt: start });
+      succeeded(policy, tracker, start);
+      return value;
+    } catch (thrown) {
+      delay = failed(run, n, endpoint, tracker, start, thrown, retries);
+    }
   }
+}
+
+/** Reports a successful attempt: to its endpoint's tracker, the retry budget and the hedge estimator. */
+function succeeded(policy: CallPolicy, tracker: CallTracker, start: number): void {
+  const now = policy.clock.now();
+  const latency = now - start;
+  tracker.done('success', latency, now);
+  policy.budget.recordSuccess();
+  policy.hedging?.estimator?.record(latency);
+}
+
+/**
+ * Reports failed attempt `n` and decides what comes next: throws the error the call ends with, or
+ * sets the next pick's context in `retries` and returns the backoff (ms) before the next attempt.
+ */
+function failed<T>(
+  run: Run<T>,
+  n: number,
+  endpoint: Endpoint,
+  tracker: CallTracker,
+  start: number,
+  thrown: unknown,
+  retries: Retries,
+): number {
+  const { policy, signal, deadline, sameEndpoint } = run;
+  const error = toProximaError(thrown);
+  const kind = outcomeOf(error, signal);
+  const now = policy.clock.now();
+  tracker.done(kind, now - start, now);
+  chargeBudget(policy.budget, kind);
+  if (signal?.aborted) throw abortError(signal);
+  retries.lastError = error;
+  if (n >= run.maxAttempts || !mayRetry(error, policy.idempotent)) throw error;
+  if (!error.unprocessed && !policy.budget.canRetry()) throw error;
+
+  if (sameEndpoint) {
+    retries.context = { hashKey: run.hashKey, prefer: endpoint.id };
+  } else {
+    retries.tried ??= new Set();
+    retries.tried.add(endpoint.id);
+    retries.context = { hashKey: run.hashKey, exclude: retries.tried };
+  }
+  let delay = 0;
+  if (sameEndpoint || !error.unprocessed) {
+    retries.backoff = (
+      retries.backoff ??
+      fullJitterBackoff({
+        initialMs: policy.initialBackoffMs,
+        maxMs: policy.maxBackoffMs,
+        random: policy.random,
+      })
+    ).next();
+    delay = retries.backoff.delayMs;
+  }
+  if (deadline !== undefined && delay >= deadline.remaining()) throw error;
+  return delay;
 }

@@ -21,7 +21,19 @@ export interface MethodInfo {
  */
 export interface Caller<O extends CallOptions = CallOptions> {
   call(method: string, payload: unknown, options?: O, info?: MethodInfo): Promise<unknown>;
+  /**
+   * Optional: the function that sends every call of one method, made once by {@link bind} so that
+   * what depends only on the method (its route, its policy) is looked up once, not per call. It
+   * must behave as `(payload, options) => call(method, payload, options, info)`.
+   */
+  prepare?(method: string, info: MethodInfo): MethodCall<O>;
 }
+
+/** Sends one call of a method {@link Caller.prepare} resolved. */
+export type MethodCall<O extends CallOptions = CallOptions> = (
+  payload: unknown,
+  options?: O,
+) => Promise<unknown>;
 
 /** A typed client of one service: one async function per method. */
 export type ServiceClient<D extends ServiceDefinition, O extends CallOptions = CallOptions> = {
@@ -56,7 +68,8 @@ export function bind<D extends ServiceDefinition, O extends CallOptions = CallOp
   for (const [name, spec] of Object.entries(definition.methods) as Array<[string, MethodSpec]>) {
     const wire = fullMethodName(definition.name, name);
     const info: MethodInfo = { service: definition.name, method: name, idempotent: spec.idempotent };
-    const send = (input: unknown, o?: O): Promise<unknown> => caller.call(wire, input, o, info);
+    const send: MethodCall<O> =
+      caller.prepare?.(wire, info) ?? ((input, o) => caller.call(wire, input, o, info));
     const parsed = (input: unknown, o?: O): Promise<unknown> => {
       if (options.validateInput) {
         const result = spec.input.safeParse(input);
