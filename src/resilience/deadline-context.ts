@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { TraceContext } from '../observability/tracing/trace-context.js';
-import type { Deadline } from './deadline.js';
+import type { Clock } from '../core/clock.js';
+import { Deadline } from './deadline.js';
 
 /**
  * What a nested call inherits from the call being served: its deadline, its cancellation and its
@@ -67,4 +68,53 @@ export function withCallContext<R>(context: CallContext, fn: () => R): R {
       ? (inner ?? outer?.signal)
       : AbortSignal.any([inner, outer.signal]);
   return storage.run({ deadline, signal, trace: context.trace ?? outer?.trace }, fn);
+}
+
+/** What {@link withServedCall} reads from the call being served, when a nested call asks. */
+export interface ServedCall {
+  /** Ms left before the served call's deadline, or undefined without one. */
+  remainingMs(): number | undefined;
+  /** Aborts when the served call is cancelled or given up on. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Runs `fn` as the body of the call `served`, whose deadline and signal nested calls inherit: what
+ * a server interceptor puts around a handler. Both are read from `served` when something first
+ * asks for them (a nested call, {@link currentDeadline}, {@link currentSignal}), not per served
+ * call: reading a served call's `signal` creates an AbortController and a deadline timer, and its
+ * deadline costs clock reads — microseconds that a handler making no nested call should not pay.
+ * The deadline is the same either way (`now + remaining` is the same instant whenever it is
+ * read). Inside an enclosing context it combines with it at once, as {@link withCallContext} does.
+ */
+export function withServedCall<R>(served: ServedCall, clock: Clock, fn: () => R): R {
+  if (storage.getStore() !== undefined) {
+    const remaining = served.remainingMs();
+    const deadline = remaining === undefined ? undefined : Deadline.after(clock, remaining);
+    return withCallContext({ deadline, signal: served.signal }, fn);
+  }
+  return storage.run(new ServedContext(served, clock), fn);
+}
+
+/** A served call's context, looked up on first use. */
+class ServedContext implements CallContext {
+  readonly trace = undefined;
+  private cachedDeadline: Deadline | undefined | null = null;
+
+  constructor(
+    private readonly served: ServedCall,
+    private readonly clock: Clock,
+  ) {}
+
+  get deadline(): Deadline | undefined {
+    if (this.cachedDeadline === null) {
+      const remaining = this.served.remainingMs();
+      this.cachedDeadline = remaining === undefined ? undefined : Deadline.after(this.clock, remaining);
+    }
+    return this.cachedDeadline;
+  }
+
+  get signal(): AbortSignal {
+    return this.served.signal;
+  }
 }
