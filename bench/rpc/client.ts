@@ -4,6 +4,7 @@
  * Runs `concurrency` closed loops of echo calls and prints one JSON line: calls/s, p50, p99 (ms).
  */
 import { connect } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { ServiceBroker } from 'moleculer';
 import { RpcConnection, bind, msgpackCodec } from '../../src/rpc/index.js';

@@ -5,6 +5,7 @@
  * failover policy with its retry budget, a client interceptor standing in for metrics hooks, and
  * the pooled connection. The difference between the two rows is what the stack costs per call.
  */
+import { performance } from 'node:perf_hooks';
 import { MemoryRegistry } from '../../src/backends/memory/index.js';
 import { createClient } from '../../src/client/index.js';
 import type { ClientInterceptor } from '../../src/rpc/index.js';
