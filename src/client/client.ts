@@ -142,7 +142,7 @@ class ProximaClient implements Client {
   ): Promise<T> {
     const channel = this.channelOrError(service);
     if (channel instanceof ProximaError) return Promise.reject(channel);
-    const wire = `${service}.${method}`;
+    const wire = channel.wireName(method);
     const policy = channel.policy(wire, options?.idempotent ?? false);
     return this.execute(
       channel,
@@ -161,7 +161,7 @@ class ProximaClient implements Client {
   ): Promise<ReadonlyArray<BroadcastReply<T>>> {
     const channel = this.channelOrError(service);
     if (channel instanceof ProximaError) return Promise.reject(channel);
-    const wire = `${service}.${method}`;
+    const wire = channel.wireName(method);
     const policy = channel.policy(wire, options?.idempotent ?? false, true);
     const attempt = attemptOf(channel, wire, request, options) as Attempt<T>;
     return this.execute(channel, method, policy, attempt, options) as Promise<

@@ -103,7 +103,9 @@ export function observeCall<T>(
       ? attempt
       : (endpoint, context) => {
           const end = observer.attemptStarted!({
-            ...call,
+            service: call.service,
+            method: call.method,
+            failMode: call.failMode,
             endpoint,
             attempt: context.attempt,
             kind: attemptKind(policy, context.attempt),

@@ -51,6 +51,8 @@ export class ServiceChannel implements AsyncDisposable {
     new Map(),
     new Map(),
   ];
+  /** `service.method` by method, built once: calls by name neither concatenate nor hash a new string. */
+  private readonly wires = new Map<string, string>();
   private readonly getPicker = () => this.router.picker;
 
   constructor(
@@ -128,6 +130,16 @@ export class ServiceChannel implements AsyncDisposable {
       cache.set(method, policy);
     }
     return policy;
+  }
+
+  /** The wire name of `method` of this service (`service.method`). */
+  wireName(method: string): string {
+    let wire = this.wires.get(method);
+    if (wire === undefined) {
+      wire = `${this.service}.${method}`;
+      this.wires.set(method, wire);
+    }
+    return wire;
   }
 
   /** One attempt: `method` with `request` to `endpoint`, under the attempt's deadline and signal. */
