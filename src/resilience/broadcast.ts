@@ -53,7 +53,7 @@ export async function runBroadcast<T>(
         const error = toProximaError(thrown);
         const kind = outcomeOf(error, signal);
         pick.tracker.done(kind, policy.clock.now() - start);
-        chargeBudget(policy.budget, kind);
+        chargeBudget(policy.budget, kind, error);
         return error;
       }
     }),

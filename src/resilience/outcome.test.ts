@@ -43,6 +43,25 @@ describe('outcomeOf', () => {
     chargeBudget(budget, 'failure');
     expect(budget.tokens).toBe(before - 1);
   });
+
+  it('charges one broken connection once, however many calls it cut off', () => {
+    const budget = new RetryBudget();
+    const before = budget.tokens;
+    const crash = error('UNAVAILABLE', { connectionFailed: true });
+    for (let i = 0; i < 20; i++) {
+      const cutOff = new ProximaError('UNAVAILABLE', 'connection reset', {
+        cause: crash,
+        connectionFailed: true,
+      });
+      chargeBudget(budget, outcomeOf(cutOff, undefined), cutOff);
+    }
+    expect(budget.tokens).toBe(before - 1);
+    expect(budget.canRetry()).toBe(true);
+    // Unrelated failures (no shared connection failure) each pay.
+    chargeBudget(budget, 'failure', error('INTERNAL'));
+    chargeBudget(budget, 'failure', error('INTERNAL'));
+    expect(budget.tokens).toBe(before - 3);
+  });
 });
 
 describe('connectionFailed', () => {

@@ -50,8 +50,18 @@ export function mayRetry(error: ProximaError, idempotent: boolean): boolean {
   return error.unprocessed || (idempotent && error.retryable);
 }
 
-/** Feeds one attempt's outcome into the retry budget (A6: failures cost, successes earn). */
-export function chargeBudget(budget: RetryBudget, kind: OutcomeKind): void {
+/**
+ * Feeds one attempt's outcome into the retry budget (A6: failures cost, successes earn). A failed
+ * connection's calls share their `cause` (the one failure that cut them all off), which the budget
+ * charges once.
+ */
+export function chargeBudget(budget: RetryBudget, kind: OutcomeKind, error?: ProximaError): void {
   if (kind === 'success') budget.recordSuccess();
-  else if (kind === 'failure' || kind === 'timeout') budget.recordFailure();
+  else if (kind === 'failure' || kind === 'timeout') budget.recordFailure(failureEvent(error));
+}
+
+function failureEvent(error: ProximaError | undefined): object | undefined {
+  if (error === undefined || !error.connectionFailed) return undefined;
+  const cause: unknown = error.cause;
+  return typeof cause === 'object' && cause !== null ? cause : undefined;
 }

@@ -155,7 +155,7 @@ class Race<T> {
     this.outstanding--;
     const kind = outcomeOf(error, this.controller.signal);
     run.tracker.done(kind, this.policy.clock.now() - run.start);
-    chargeBudget(this.policy.budget, kind);
+    chargeBudget(this.policy.budget, kind, error);
     if (this.finished) return;
     this.lastError = error;
     const retryable = mayRetry(error, this.policy.idempotent);

@@ -49,6 +49,7 @@ export class RetryBudget {
   private readonly cost: number;
   private readonly floor: number;
   private milliTokens: number;
+  private readonly charged = new WeakSet<object>();
 
   constructor(options: RetryBudgetOptions = {}) {
     const o = parseWith(optionsSchema, options, 'retryBudget');
@@ -79,8 +80,16 @@ export class RetryBudget {
     this.milliTokens = next > this.max ? this.max : next;
   }
 
-  /** A call failed (failure or timeout): pay `failureCost`, down to zero. */
-  recordFailure(): void {
+  /**
+   * A call failed (failure or timeout): pay `failureCost`, down to zero. Calls that failed through
+   * one event (one broken connection cutting off every call it carried) pass that event, and pay
+   * once between them: A6 throttles retries of a struggling service, not of one crash.
+   */
+  recordFailure(event?: object): void {
+    if (event !== undefined) {
+      if (this.charged.has(event)) return;
+      this.charged.add(event);
+    }
     const next = this.milliTokens - this.cost;
     this.milliTokens = next < 0 ? 0 : next;
   }

@@ -148,7 +148,7 @@ function failed<T>(
   const kind = outcomeOf(error, signal);
   const now = policy.clock.now();
   tracker.done(kind, now - start, now);
-  chargeBudget(policy.budget, kind);
+  chargeBudget(policy.budget, kind, error);
   if (signal?.aborted) throw abortError(signal);
   retries.lastError = error;
   if (n >= run.maxAttempts || !mayRetry(error, policy.idempotent)) throw error;

@@ -288,13 +288,22 @@ export class ClientSession {
     this.decoder.stop();
     this.writer.detach();
     const base = this.closeError;
+    // One cause for every call this close cuts off: they share one connection failure (the retry
+    // budget charges it once, however many calls were in flight).
+    const cause =
+      this.pending.size === 0
+        ? base
+        : (base ??
+          new ProximaError('UNAVAILABLE', `${this.describe()}: connection closed`, {
+            connectionFailed: true,
+          }));
     for (const call of this.pending.values()) {
       this.release(call);
       const unprocessed = !this.ready || call.streamId > this.flushedThrough;
       const message = base?.message ?? `${this.describe()}: connection closed`;
       call.reject(
         new ProximaError(base?.code ?? 'UNAVAILABLE', message, {
-          cause: base ?? undefined,
+          cause,
           unprocessed,
           retryable: true,
           // Closed before the answer: the endpoint failed, unless this side closed it on purpose.

@@ -49,6 +49,8 @@ export class RpcConnection implements Transport {
   private failures = 0;
   private backoffTimer: TimerHandle | null = null;
   private backoffUntil = 0;
+  /** The connection failure that started the current backoff. */
+  private backoffCause: ProximaError | undefined = undefined;
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly codec: Codec;
@@ -162,7 +164,7 @@ export class RpcConnection implements Transport {
     if (this.currentState !== 'closed') this.setState('idle');
   }
 
-  private onClosed(session: ClientSession, _error: ProximaError | null, wasReady: boolean): void {
+  private onClosed(session: ClientSession, error: ProximaError | null, wasReady: boolean): void {
     this.sessions.delete(session);
     if (session !== this.current) return;
     this.current = null;
@@ -172,6 +174,7 @@ export class RpcConnection implements Transport {
       return;
     }
     this.failures++;
+    this.backoffCause = error ?? undefined;
     const o = this.options.backoff;
     const cap = Math.min((o?.initialMs ?? 100) * 2 ** (this.failures - 1), o?.maxMs ?? 10_000);
     const delay = this.random() * cap;
@@ -190,9 +193,12 @@ export class RpcConnection implements Transport {
       return new ProximaError('UNAVAILABLE', `${where}: connection closed`, { unprocessed: true });
     }
     const wait = Math.max(0, Math.round(this.backoffUntil - this.clock.now()));
+    // Every call refused during one backoff shares its cause: one connection failure, not many
+    // (the retry budget charges it once).
     return new ProximaError('UNAVAILABLE', `${where}: unreachable, next connect attempt in ${wait} ms`, {
       unprocessed: true,
       connectionFailed: true,
+      cause: this.backoffCause,
     });
   }
 
