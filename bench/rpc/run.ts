@@ -131,16 +131,34 @@ for (const c of levels) {
     };
   };
   console.log(`\nC = ${c}`);
-  console.log('| system | calls/s | p50 ms | p99 ms | CPU µs/call | errors | vs raw | proxima ÷ system |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const full = systems.includes('proxima-client') ? row('proxima-client') : undefined;
+  const fullColumn = full === undefined ? '' : ' full stack ÷ system |';
+  console.log(
+    `| system | calls/s | p50 ms | p99 ms | CPU µs/call | errors | vs raw | proxima ÷ system |${fullColumn}`,
+  );
+  console.log(
+    `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${full === undefined ? '' : ' ---: |'}`,
+  );
   const raw = systems.includes('raw') ? row('raw') : undefined;
   const proxima = systems.includes('proxima') ? row('proxima') : undefined;
+  const times = (a: Sample | undefined, b: Sample, self: System, s: System): string =>
+    a === undefined || s === self ? '–' : (a.rps / b.rps).toFixed(2) + '×';
   for (const s of systems) {
     const r = row(s);
     const vsRaw = raw ? (r.rps / raw.rps).toFixed(2) + '×' : '–';
-    const ratio = proxima && s !== 'proxima' ? (proxima.rps / r.rps).toFixed(2) + '×' : '–';
+    const fullCell = full === undefined ? '' : ` ${times(full, r, 'proxima-client', s)} |`;
     console.log(
-      `| ${s} | ${r.rps} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.cpuUsPerCall.toFixed(1)} | ${r.errors} | ${vsRaw} | ${ratio} |`,
+      `| ${s} | ${r.rps} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.cpuUsPerCall.toFixed(1)} | ${r.errors} | ${vsRaw} | ${times(proxima, r, 'proxima', s)} |${fullCell}`,
+    );
+  }
+  if (full !== undefined && raw !== undefined) {
+    // Paired: each round measured both within seconds, so a burst of background load skews both.
+    const fulls = samples.get(`proxima-client@${c}`)!;
+    const raws = samples.get(`raw@${c}`)!;
+    const perRound = fulls.map((f, i) => f.rps / raws[i]!.rps);
+    console.log(
+      `\nfull stack ÷ raw, per round: ${perRound.map((x) => x.toFixed(2)).join(', ')} (median ${median(perRound).toFixed(2)}); ` +
+        `raw ÷ full stack CPU µs/call: ${(raw.cpuUsPerCall / full.cpuUsPerCall).toFixed(2)}`,
     );
   }
 }
