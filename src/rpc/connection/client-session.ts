@@ -9,7 +9,7 @@ import { FrameWriter, type FrameWriterOptions } from '../wire/writer.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { KeepAlive, type KeepAliveOptions } from './keepalive.js';
 import { StreamTable } from '../util/stream-table.js';
-import { PendingCall, cancelled, deadlineExceeded } from './pending-call.js';
+import { PendingCall, cancelled, deadlineExceeded, unset } from './pending-call.js';
 
 /** Stream ids are u32 on the wire; a session stops taking calls before they wrap. */
 const MAX_STREAM_ID = 0x7fffffff;
@@ -53,6 +53,18 @@ export class ClientSession {
   private closeError: ProximaError | null = null;
   /** Resolves when the socket has closed. */
   readonly done: Promise<void>;
+  /**
+   * The settle functions of the promise {@link call} is creating, handed over by one executor per
+   * session instead of a closure per call.
+   */
+  private readonly captured: Pick<PendingCall, 'resolve' | 'reject'> = { resolve: unset, reject: unset };
+  private readonly capture = (
+    resolve: (value: unknown) => void,
+    reject: (error: ProximaError) => void,
+  ): void => {
+    this.captured.resolve = resolve;
+    this.captured.reject = reject;
+  };
 
   constructor(
     private readonly options: ClientSessionOptions,
@@ -128,10 +140,9 @@ export class ClientSession {
       return Promise.reject(isProximaError(error) ? error : toProximaError(error, 'INVALID_ARGUMENT'));
     }
     const call = new PendingCall(streamId, deadlineMs);
-    const promise = new Promise<unknown>((resolve, reject) => {
-      call.resolve = resolve;
-      call.reject = reject;
-    });
+    const promise = new Promise<unknown>(this.capture);
+    call.resolve = this.captured.resolve;
+    call.reject = this.captured.reject;
     this.pending.set(call);
     if (deadlineMs !== 0) {
       call.deadlineAt = this.options.clock.now() + deadlineMs;

@@ -2,7 +2,8 @@ import { ProximaError } from '../../core/errors.js';
 import type { Expiring } from './deadline-queue.js';
 
 type Settle<T> = (value: T) => void;
-const unset = (): void => undefined;
+/** A settle function before the real one is set. */
+export const unset = (): void => undefined;
 
 /**
  * One call awaiting its answer: with the promise, the only per-call allocation of the client (a
