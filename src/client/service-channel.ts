@@ -156,12 +156,13 @@ export class ServiceChannel implements AsyncDisposable {
       if (signal === undefined && metadata === undefined) return transport.call(method, request);
       return transport.call(method, request, { deadlineMs: undefined, metadata, signal });
     }
-    // The executor read the clock as the attempt started: reuse that reading when it can.
-    const deadlineMs =
-      startedAt !== undefined && deadline.clock === this.deps.clock
-        ? Math.max(0, deadline.at - startedAt)
-        : deadline.remaining();
-    return transport.call(method, request, { deadlineMs, metadata, signal });
+    // The executor read the clock as the attempt started: the transport (on the same clock) and
+    // the deadline reuse that reading instead of each reading the clock again.
+    if (startedAt !== undefined && deadline.clock === this.deps.clock) {
+      const deadlineMs = Math.max(0, deadline.at - startedAt);
+      return transport.call(method, request, { deadlineMs, metadata, signal, nowMs: startedAt });
+    }
+    return transport.call(method, request, { deadlineMs: deadline.remaining(), metadata, signal });
   }
 
   explain(): RoutingTable {

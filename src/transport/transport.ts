@@ -35,6 +35,12 @@ export interface CallOptions {
   readonly metadata?: Metadata | undefined;
   /** Aborting cancels the call here and on the callee. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The caller's reading of the transport's `Clock` just before this call, when it has one (as in
+   * `CallTracker.done`): `deadlineMs` counts from it, which saves the transport a clock read on the
+   * hot path. Leave it out unless both use the same clock.
+   */
+  readonly nowMs?: number | undefined;
 }
 
 /** Call metadata: string keys (printable ASCII) to string values. */

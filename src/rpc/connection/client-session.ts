@@ -145,7 +145,7 @@ export class ClientSession {
     call.reject = this.captured.reject;
     this.pending.set(call);
     if (deadlineMs !== 0) {
-      call.deadlineAt = this.options.clock.now() + deadlineMs;
+      call.deadlineAt = (options?.nowMs ?? this.options.clock.now()) + deadlineMs;
       this.deadlines.add(call);
     }
     if (signal !== undefined) {
