@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { probeOptionsSchema } from '../probe/options.js';
 import type { BalancerSpecInput } from '../balancer/factory.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { invalidArgument, ProximaError } from '../core/errors.js';
@@ -56,18 +57,7 @@ export const routingSourceShape = {
   env: object.optional(),
   balancer: object.optional(),
   routing: object.optional(),
-  probe: z
-    .union([
-      z.literal(false),
-      z
-        .object({
-          intervalMs: z.number().positive().optional(),
-          othersPerRound: z.number().int().min(0).optional(),
-          timeoutMs: z.number().positive().optional(),
-        })
-        .strict(),
-    ])
-    .optional(),
+  probe: probeOptionsSchema.optional(),
   selfPreservation: z.union([z.literal(false), object]).optional(),
   clock: object.optional(),
   random: fn.optional(),
