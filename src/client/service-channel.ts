@@ -1,15 +1,14 @@
 import type { Endpoint } from '../balancer/picker.js';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
-import type { Discoverer, ServiceSubscription } from '../discovery/discoverer.js';
-import type { ServiceSnapshot } from '../discovery/snapshot.js';
-import { type Prober, startProber } from '../probe/prober.js';
-import { RttTable } from '../probe/rtt-source.js';
+import type { Instance } from '../core/instance.js';
+import type { Discoverer } from '../discovery/discoverer.js';
 import { callPolicy } from '../resilience/call-policy.js';
 import type { AttemptContext, CallPolicy, FailMode } from '../resilience/policy.js';
 import { RetryBudget } from '../resilience/retry-budget.js';
 import type { RoutingTable } from '../routing/explain.js';
-import { createRouter, type Router } from '../routing/router.js';
+import type { Router } from '../routing/router.js';
+import { ServiceRoutes } from '../routing/service-routes.js';
 import type { Metadata } from '../transport/transport.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { ClientObserver } from './observer.js';
@@ -26,21 +25,16 @@ export interface ChannelDeps {
 }
 
 /**
- * Everything a client keeps per service, wired in the order of DESIGN.md's call flow: a discoverer
- * subscription feeds the router (off the hot path, on each snapshot); the router hands out the
- * picker; the policy runs attempts; each attempt goes over the endpoint's pooled connection. PING
- * RTTs and the prober's TCP connect times feed the router's RTT table; endpoints that cannot be
- * connected to are reported to the discoverer, so an instance kept only by self-preservation is
- * dropped at once.
+ * Everything a client keeps per service, wired in the order of DESIGN.md's call flow: the service's
+ * {@link ServiceRoutes} (discovery → router, RTT probing; shared with the gRPC and HTTP callers)
+ * hands out the picker; the policy runs attempts; each attempt goes over the endpoint's pooled
+ * connection. PING RTTs feed the router's RTT table; endpoints that cannot be connected to are
+ * reported to the discoverer, so an instance kept only by self-preservation is dropped at once.
  */
 export class ServiceChannel implements AsyncDisposable {
   readonly router: Router;
-  private readonly rtt = new RttTable();
-  private readonly subscription: ServiceSubscription;
-  private readonly updates: Disposable;
-  /** The caller's own service, when configured (zone-aware routing reads its spread). */
-  private readonly callers: { subscription: ServiceSubscription; updates: Disposable } | undefined;
-  private readonly prober: Prober | undefined;
+  private readonly routes: ServiceRoutes;
+  private readonly retained: Disposable;
   private readonly observed: Disposable | undefined;
   private readonly pool: ConnectionPool;
   private readonly budget: RetryBudget;
@@ -60,44 +54,31 @@ export class ServiceChannel implements AsyncDisposable {
     private readonly deps: ChannelDeps,
   ) {
     const { options, discoverer, clock, random } = deps;
-    this.router = createRouter({
-      ...options.routing,
-      service,
-      locality: discoverer.locality,
-      ...(options.balancer === undefined ? {} : { balancer: options.balancer }),
-      clock,
-      random,
-      rtt: this.rtt,
-    });
     this.budget = new RetryBudget(options.budget);
     this.pool = new ConnectionPool(options.connection ?? {}, options.interceptors ?? [], deps, {
-      onRtt: (id, ms) => this.rtt.report(id, ms),
-      onConnectFailed: (id) => discoverer.reportFailed(service, id),
+      onRtt: (id, ms) => this.routes.reportRtt(id, ms),
+      onConnectFailed: (id) => this.routes.reportFailed(id),
     });
-    this.subscription = discoverer.subscribe(service);
-    this.updates = this.subscription.updated(({ snapshot }) => this.apply(snapshot));
-    const current = this.subscription.current();
-    if (current !== undefined) this.apply(current);
-    this.callers =
-      options.callerService === undefined ? undefined : this.followCallers(options.callerService);
+    this.routes = new ServiceRoutes(service, 'proxima', {
+      discoverer,
+      locality: discoverer.locality,
+      clock,
+      random,
+      balancer: options.balancer,
+      routing: options.routing,
+      probe: options.probe,
+      callerService: options.callerService,
+    });
+    this.router = this.routes.router;
+    const retain = (instances: readonly Instance[]): void => this.pool.retain(instances);
+    this.retained = this.routes.changed(retain);
+    const current = this.routes.instances();
+    if (current !== undefined) retain(current);
     this.observed = deps.observer?.serviceOpened?.({
       service,
       router: this.router,
       caller: discoverer.locality,
     });
-    const probe = options.probe;
-    this.prober =
-      probe === false
-        ? undefined
-        : startProber({
-            clock,
-            random,
-            rtt: this.rtt,
-            targets: () => this.router.probeTargets(),
-            ...(probe?.intervalMs === undefined ? {} : { intervalMs: probe.intervalMs }),
-            ...(probe?.othersPerRound === undefined ? {} : { othersPerRound: probe.othersPerRound }),
-            ...(probe?.timeoutMs === undefined ? {} : { timeoutMs: probe.timeoutMs }),
-          });
   }
 
   /**
@@ -170,31 +151,13 @@ export class ServiceChannel implements AsyncDisposable {
   }
 
   async close(): Promise<void> {
-    this.updates[Symbol.dispose]();
-    this.subscription[Symbol.dispose]();
-    this.callers?.updates[Symbol.dispose]();
-    this.callers?.subscription[Symbol.dispose]();
+    this.retained[Symbol.dispose]();
     this.observed?.[Symbol.dispose]();
-    await this.prober?.stop();
-    this.router.close();
+    await this.routes.close();
     await this.pool.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  private followCallers(service: string): { subscription: ServiceSubscription; updates: Disposable } {
-    const subscription = this.deps.discoverer.subscribe(service);
-    const updates = subscription.updated(({ snapshot }) => this.router.updateCallers(snapshot.instances));
-    const current = subscription.current();
-    if (current !== undefined) this.router.updateCallers(current.instances);
-    return { subscription, updates };
-  }
-
-  private apply(snapshot: ServiceSnapshot): void {
-    this.router.update(snapshot.instances, { unconfirmed: snapshot.unconfirmed });
-    this.pool.retain(snapshot.instances);
-    this.rtt.retain(new Set(snapshot.instances.map((i) => i.id)));
   }
 }

@@ -1,7 +1,7 @@
 import { experimental } from '@grpc/grpc-js';
 import type { ChannelOptions } from '@grpc/grpc-js';
 import type { Instance } from '../core/instance.js';
-import type { ServiceRoutes } from '../http/service-routes.js';
+import type { ServiceRoutes } from '../routing/service-routes.js';
 
 /**
  * The resolver attribute that carries Proxima's routing state to the load balancer. grpc-js merges

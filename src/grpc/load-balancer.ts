@@ -1,7 +1,7 @@
 import { connectivityState, experimental, type ChannelOptions } from '@grpc/grpc-js';
 import type { Instance } from '../core/instance.js';
 import { splitAddress } from '../core/instance.js';
-import type { ServiceRoutes } from '../http/service-routes.js';
+import type { ServiceRoutes } from '../routing/service-routes.js';
 import { readResolved } from './attributes.js';
 import { CallReporter } from './call-report.js';
 import { ProximaPicker } from './picker.js';

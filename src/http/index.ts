@@ -12,4 +12,4 @@ export {
 export { DEFAULT_RETRY_ERROR_CODES, DEFAULT_RETRY_METHODS, type HttpRetryOptions } from './retry-rules.js';
 export type { EndpointPoolOptions } from './endpoint-pools.js';
 export { RoutingSource, type RoutesLease, type RoutingSourceOptions } from './routing-source.js';
-export { ServiceRoutes, type RouteProbeOptions, type ServiceRoutesDeps } from './service-routes.js';
+export { ServiceRoutes, type RouteProbeOptions, type ServiceRoutesDeps } from '../routing/service-routes.js';

@@ -8,7 +8,7 @@ import type { EndpointPools } from './endpoint-pools.js';
 import { RequestController } from './request-controller.js';
 import type { ResponseHandler } from './response-handler.js';
 import { isTimeout, isUnreachable, type RetryRules } from './retry-rules.js';
-import type { ServiceRoutes } from './service-routes.js';
+import type { ServiceRoutes } from '../routing/service-routes.js';
 
 type Controller = Dispatcher.DispatchController;
 

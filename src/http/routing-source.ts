@@ -13,7 +13,7 @@ import type { SelfPreservationOptions } from '../discovery/self-preservation.js'
 import { openRegistry } from '../registry/open.js';
 import type { Registry } from '../registry/registry.js';
 import type { RouterOptionsInput } from '../routing/options.js';
-import { type RouteProbeOptions, ServiceRoutes, type ServiceRoutesDeps } from './service-routes.js';
+import { type RouteProbeOptions, ServiceRoutes, type ServiceRoutesDeps } from '../routing/service-routes.js';
 
 /**
  * Where gRPC channels and HTTP dispatchers get their endpoints from: a registry (opened here and

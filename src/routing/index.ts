@@ -5,3 +5,4 @@ export * from './priority-load.js';
 export * from './zone-residual.js';
 export * from './tiers.js';
 export type { Route, Plan, ZonePlan } from './plan.js';
+export * from './service-routes.js';

@@ -8,8 +8,8 @@ import type { Discoverer, ServiceSubscription } from '../discovery/discoverer.js
 import type { ServiceSnapshot } from '../discovery/snapshot.js';
 import { type Prober, startProber } from '../probe/prober.js';
 import { RttTable } from '../probe/rtt-source.js';
-import type { RouterOptionsInput } from '../routing/options.js';
-import { createRouter, type Router } from '../routing/router.js';
+import type { RouterOptionsInput } from './options.js';
+import { createRouter, type Router } from './router.js';
 
 /** Background RTT probing of the nearest tier (TCP connect time); `false` turns it off. */
 export interface RouteProbeOptions {
@@ -30,13 +30,19 @@ export interface ServiceRoutesDeps {
   readonly balancer?: BalancerSpecInput | undefined;
   readonly routing?: Omit<RouterOptionsInput, 'service' | 'locality' | 'balancer'> | undefined;
   readonly probe?: RouteProbeOptions | false | undefined;
+  /**
+   * The caller's own service, if any: its instances' spread over the zones drives zone-aware
+   * residual routing.
+   */
+  readonly callerService?: string | undefined;
 }
 
 /**
  * The routing state of one service as seen by one transport: the discoverer's snapshots, filtered
  * to the instances that speak `protocol`, feed a locality-aware {@link Router}; a prober measures
- * RTTs of the nearest tier into the router's RTT table. This is the transport-neutral half of the
- * RPC client's service channel; gRPC and HTTP put their own connections next to it.
+ * RTTs of the nearest tier into the router's RTT table. This is the transport-neutral half of every
+ * caller: the RPC client's service channel, the gRPC load balancer and the HTTP dispatcher put
+ * their own connections next to it.
  *
  * @example
  * ```ts
@@ -51,6 +57,7 @@ export class ServiceRoutes implements AsyncDisposable {
   private readonly subscription: ServiceSubscription;
   private readonly updates: Disposable;
   private readonly prober: Prober | undefined;
+  private readonly callers: { subscription: ServiceSubscription; updates: Disposable } | undefined;
   private readonly emitter = new Emitter<readonly Instance[]>();
   /** Fires with the new instance list whenever the set of instances speaking the protocol changed. */
   readonly changed: Event<readonly Instance[]> = this.emitter.event;
@@ -76,6 +83,7 @@ export class ServiceRoutes implements AsyncDisposable {
     this.updates = this.subscription.updated(({ snapshot }) => this.apply(snapshot));
     const current = this.subscription.current();
     if (current !== undefined) this.apply(current);
+    this.callers = deps.callerService === undefined ? undefined : this.followCallers(deps.callerService);
     this.prober =
       probe === false
         ? undefined
@@ -109,6 +117,11 @@ export class ServiceRoutes implements AsyncDisposable {
     return this.list ?? [];
   }
 
+  /** A round trip to `id` measured by the transport (RPC PING/PONG): routing orders tiers by RTT. */
+  reportRtt(id: string, ms: number): void {
+    this.rtt.report(id, ms);
+  }
+
   /** The transport saw `id` fail to connect: discovery drops it at once if it was only unconfirmed. */
   reportFailed(id: string): void {
     this.deps.discoverer.reportFailed(this.service, id);
@@ -119,6 +132,8 @@ export class ServiceRoutes implements AsyncDisposable {
     this.closed = true;
     this.updates[Symbol.dispose]();
     this.subscription[Symbol.dispose]();
+    this.callers?.updates[Symbol.dispose]();
+    this.callers?.subscription[Symbol.dispose]();
     this.emitter.clear();
     await this.prober?.stop();
     this.router.close();
@@ -126,6 +141,14 @@ export class ServiceRoutes implements AsyncDisposable {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  private followCallers(service: string): { subscription: ServiceSubscription; updates: Disposable } {
+    const subscription = this.deps.discoverer.subscribe(service);
+    const updates = subscription.updated(({ snapshot }) => this.router.updateCallers(snapshot.instances));
+    const current = subscription.current();
+    if (current !== undefined) this.router.updateCallers(current.instances);
+    return { subscription, updates };
   }
 
   private apply(snapshot: ServiceSnapshot): void {
