@@ -30,7 +30,11 @@ describe('registrar against a real registry server', () => {
     const firstLease = registrar.leaseId;
     expect((await watcher.list('phoenix')).instances).toMatchObject([{ locality: { zone: 'eu-1' } }]);
 
+    // The registry stays down until the registrar has seen it unreachable (a keep-alive failed), so
+    // the restart below is one it must notice, not one that happened between two keep-alives.
+    const outage = once(registrar.onError);
     await first.process.kill();
+    expect((await outage).error.code).toBe('UNAVAILABLE');
     const reregistered = once(registrar.onReregistered);
     const second = await startServerProcess(group, { name: 'registry-2', port: first.port });
     const backAt = performance.now();
