@@ -35,4 +35,13 @@ npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 echo "test: import cycles"
 npx madge --circular --extensions ts --ts-config tsconfig.json src
 echo "test: vitest"
-npx vitest run "$@"
+mkdir -p test-artifacts
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@" || status=$?
+# One plain closing line that any CI reads: "tests: N passed, N failed".
+node -e '
+  const r = JSON.parse(require("node:fs").readFileSync("test-artifacts/vitest.json", "utf8"));
+  const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' || true
+exit "$status"
