@@ -8,7 +8,6 @@
  *
  * `--record` writes the table into the `## Registry server vs etcd` section of BENCHMARKS.md.
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { openRegistry } from '../../src/registry/open.js';
@@ -17,9 +16,9 @@ import { EtcdCluster } from '../../test/support/etcd.js';
 import { freePort } from '../../test/support/ports.js';
 import { ProcessGroup } from '../../test/support/processes.js';
 import { median, propagationSamples, quantile, registrationThroughput } from './measure.js';
+import { recordSection as recordSectionIn } from '../support/record-section.js';
 
 const SERVER_MAIN = fileURLToPath(new URL('../../src/server/main.ts', import.meta.url));
-const BENCHMARKS = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
 const HEADING = '## Registry server vs etcd';
 const ROUNDS = 5;
 const CONCURRENCY = 32;
@@ -125,10 +124,7 @@ function render(backends: readonly Backend[]): string {
 }
 
 async function recordSection(table: string): Promise<void> {
-  const existing = await readFile(BENCHMARKS, 'utf8').catch(() => '# Benchmarks\n');
-  const section = [
-    HEADING,
-    '',
+  await recordSectionIn(HEADING, [
     `Command: \`node --import tsx bench/etcd-vs-server/main.ts --record\` (run ${new Date().toISOString().slice(0, 10)}).`,
     'Both registries run on this machine in their own processes (the Proxima registry server from',
     "`src/server/main.ts`; Debian's etcd 3.4, data dir on the local ext4 disk, fsync on) and are driven",
@@ -138,17 +134,7 @@ async function recordSection(table: string): Promise<void> {
     'the event.',
     '',
     table,
-    '',
-  ].join('\n');
-  const start = existing.indexOf(`${HEADING}\n`);
-  let next: string;
-  if (start < 0) {
-    next = `${existing.trimEnd()}\n\n${section}`;
-  } else {
-    const after = existing.indexOf('\n## ', start + HEADING.length);
-    next = existing.slice(0, start) + section + (after < 0 ? '' : `\n${existing.slice(after + 1)}`);
-  }
-  await writeFile(BENCHMARKS, next.endsWith('\n') ? next : `${next}\n`);
+  ]);
 }
 
 main().catch((error: unknown) => {

@@ -9,7 +9,6 @@
  * `--record` also writes the table into the `## Registry server` section of BENCHMARKS.md.
  */
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -17,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { HttpRegistry } from '../../src/backends/http/index.js';
 import type { Lease } from '../../src/registry/registry.js';
 import { runPropagation, type Propagation } from './propagation.js';
+import { recordSection as recordSectionIn } from '../support/record-section.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../src/server/main.ts', import.meta.url));
@@ -146,11 +146,7 @@ function render(r: Results): string {
 const HEADING = '## Registry server';
 
 async function recordSection(table: string): Promise<void> {
-  const path = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
-  const existing = await readFile(path, 'utf8').catch(() => '# Benchmarks\n');
-  const section = [
-    HEADING,
-    '',
+  await recordSectionIn(HEADING, [
     'Command: `node --import tsx bench/registry/registry-bench.ts --record` ' +
       `(run ${new Date().toISOString().slice(0, 10)}).`,
     'Propagation is measured from just before the client sends the update (PATCH) to the moment each',
@@ -158,17 +154,7 @@ async function recordSection(table: string): Promise<void> {
     'shows what else was running on the machine; under load these numbers are lower bounds.',
     '',
     table,
-    '',
-  ].join('\n');
-  const start = existing.indexOf(`${HEADING}\n`);
-  let next: string;
-  if (start < 0) {
-    next = `${existing.trimEnd()}\n\n${section}`;
-  } else {
-    const after = existing.indexOf('\n## ', start + HEADING.length);
-    next = existing.slice(0, start) + section + (after < 0 ? '' : `\n${existing.slice(after + 1)}`);
-  }
-  await writeFile(path, next.endsWith('\n') ? next : `${next}\n`);
+  ]);
 }
 
 main().catch((error: unknown) => {
