@@ -1,4 +1,5 @@
 import type { Random } from '../../core/random.js';
+import { type Backoff, fullJitterBackoff } from '../../resilience/backoff.js';
 
 /** Reconnect delays of a watch: full-jitter exponential backoff. */
 export interface BackoffOptions {
@@ -9,12 +10,10 @@ export interface BackoffOptions {
 }
 
 /**
- * The delay before reconnect attempt `attempt` (0-based): `random(0, min(initial·2^attempt, max))`
- * (AWS "full jitter"), so a fleet of watchers that lost the same server does not return in step.
+ * A watch's reconnect schedule, before its first retry: Proxima's full-jitter backoff
+ * (`random(0, min(initial·2^(n-1), max))`, so a fleet of watchers that lost the same server does
+ * not return in step), with this backend's defaults.
  */
-export function backoffDelay(attempt: number, random: Random, options: BackoffOptions = {}): number {
-  const initial = options.initialMs ?? 100;
-  const max = options.maxMs ?? 5_000;
-  const ceiling = Math.min(max, initial * 2 ** Math.min(attempt, 30));
-  return random() * ceiling;
+export function reconnectBackoff(random: Random, options: BackoffOptions = {}): Backoff {
+  return fullJitterBackoff({ initialMs: options.initialMs ?? 100, maxMs: options.maxMs ?? 5_000, random });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../core/random.js';
-import { backoffDelay } from './backoff.js';
+import { reconnectBackoff } from './backoff.js';
 import { SseParser } from './sse-parser.js';
 
 describe('SseParser', () => {
@@ -30,15 +30,18 @@ describe('SseParser', () => {
   });
 });
 
-describe('backoffDelay', () => {
+describe('reconnectBackoff', () => {
   it('draws full jitter under a ceiling that doubles up to the maximum', () => {
-    const random = seededRandom(1);
+    let step = reconnectBackoff(seededRandom(1), { initialMs: 50, maxMs: 800 });
     for (let attempt = 0; attempt < 12; attempt++) {
       const ceiling = Math.min(800, 50 * 2 ** attempt);
-      const delay = backoffDelay(attempt, random, { initialMs: 50, maxMs: 800 });
+      step = step.next();
+      const delay = step.delayMs;
       expect(delay).toBeGreaterThanOrEqual(0);
       expect(delay).toBeLessThan(ceiling);
     }
-    expect(backoffDelay(3, () => 0.5, { initialMs: 100, maxMs: 5_000 })).toBe(400);
+    let fourth = reconnectBackoff(() => 0.5, { initialMs: 100, maxMs: 5_000 });
+    for (let i = 0; i < 4; i++) fourth = fourth.next();
+    expect(fourth.delayMs).toBe(400);
   });
 });

@@ -3,7 +3,7 @@ import { ErrorCode, isProximaError, ProximaError, toProximaError } from '../../c
 import type { Random } from '../../core/random.js';
 import { ConnectivityReporter } from '../../registry/connectivity.js';
 import type { WatchEvent, WatchOptions } from '../../registry/registry.js';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { type BackoffOptions, reconnectBackoff } from './backoff.js';
 import type { RegistryClient } from './client.js';
 import { SseParser } from './sse-parser.js';
 import { parseReply, watchBatchSchema } from './wire.js';
@@ -35,7 +35,8 @@ export async function* watchOverSse(
 ): AsyncGenerator<WatchEvent> {
   const path = `/v1/services/${encodeURIComponent(service)}/watch`;
   let last: number | undefined;
-  let attempt = 0;
+  const initial = reconnectBackoff(options.random, options.backoff);
+  let backoff = initial;
   const link = new ConnectivityReporter(options.onConnectivity);
   while (!signal.aborted) {
     const connection = new AbortController();
@@ -55,7 +56,7 @@ export async function* watchOverSse(
       const announced = Number(response.headers['x-proxima-heartbeat-ms']);
       const idleMs = options.idleTimeoutMs ?? (announced > 0 ? 3 * announced : DEFAULT_IDLE_TIMEOUT_MS);
       for await (const batch of readBatches(response.body, connection, idleMs, options.clock)) {
-        attempt = 0;
+        backoff = initial;
         for (const event of batch.events) yield event;
         last = batch.revision;
       }
@@ -68,7 +69,8 @@ export async function* watchOverSse(
       connection.abort();
     }
     try {
-      await sleep(options.clock, backoffDelay(attempt++, options.random, options.backoff), signal);
+      backoff = backoff.next();
+      await sleep(options.clock, backoff.delayMs, signal);
     } catch {
       return;
     }
