@@ -22,17 +22,10 @@ export const byLoad =
     loadOf(b) < loadOf(a);
 
 /**
- * `peakEwmaLoad(b) < peakEwmaLoad(a)` without reading the time: both costs decay by
- * `exp(-(t − stamp)/τ)` to the same `t`, so the comparison reduces to
- * `cost_b·P_b·exp((stamp_b − stamp_a)/τ) < cost_a·P_a` — one `exp`, none when the stamps agree.
+ * `peakEwmaLoad(b) < peakEwmaLoad(a)`: both candidates' costs are read the peers' way, decaying the
+ * stored cost to the pool's last clock reading (no clock read) before the loads are compared.
  */
-export const peakEwmaLower: Lower = (a, b) => {
-  const la = (a.cost * (a.pending + 1)) / a.loadDivisor;
-  let lb = (b.cost * (b.pending + 1)) / b.loadDivisor;
-  const dt = b.stamp - a.stamp;
-  if (dt !== 0) lb *= Math.exp(dt / a.tauMs);
-  return lb < la;
-};
+export const peakEwmaLower: Lower = (a, b) => a.currentLoad() > b.currentLoad();
 
 /**
  * Power of two choices (Mitzenmacher): draw two distinct endpoints at random and take the one with

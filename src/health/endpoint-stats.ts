@@ -42,14 +42,15 @@ export interface HealthHooks {
  * It is also the endpoint's {@link CallTracker}: an `ok` pick hands out this object and the
  * pre-allocated {@link EndpointStats.result}, so picking and reporting allocate nothing.
  *
- * Latency is tracked as Finagle's peak-EWMA: `cost` jumps to any slower sample and decays toward
- * faster ones with `w = exp(-Δt/τ)`; reading it for a pick also decays it toward 0 with time since
- * the last sample (Finagle's `load`), so an endpoint that stopped being picked is tried again.
- * One departure from Finagle: `w` is capped at `1 − minSampleWeight`, so a peak is forgotten after
- * some twenty samples however busy the endpoint. Without the cap a busy endpoint (samples every few
- * ms) keeps a peak for seconds — its cost becomes its p99.7 — while an endpoint picked rarely is
- * judged by its last sample, and P2C then finds a 60 ms endpoint no worse than a 10 ms one whose
- * peak reads 30 ms and has one call pending.
+ * Latency is tracked as Finagle's / tower's peak-EWMA: `cost` jumps to any slower sample and decays
+ * toward faster ones with `w = exp(-Δt/τ)`, where Δt is the time since the cost was last updated.
+ * Reading the cost for a pick updates it too (Finagle's `get()` observes a 0 sample; tower's `load()`
+ * calls `decay`): the stored cost decays toward 0 and its timestamp moves to the pick, so the next
+ * sample is compared with, and blended into, the decayed cost — an endpoint that stopped being
+ * picked is tried again, and a peak fades with time even on an endpoint nobody samples.
+ * One departure from the peers: `w` is capped at `1 − minSampleWeight`, so a peak is forgotten after
+ * some twenty samples however busy the endpoint (docs/routing.md, "Deviations", has its measured
+ * effect); `minSampleWeight: 0` is the peers' rule exactly.
  *
  * Besides the cost, calls add their latency to {@link EndpointStats.latencySum} /
  * {@link EndpointStats.latencyCount}: the router's load-aware spill reads and resets them to get
@@ -157,15 +158,31 @@ export class EndpointStats implements CallTracker {
     return this.result;
   }
 
-  /** Peak-EWMA cost decayed to `now` (no mutation). */
+  /** Peak-EWMA cost decayed to `now` (no mutation: what `explain` shows). */
   costAt(now: number): number {
     const dt = now - this.stamp;
     return dt > 0 ? this.cost * Math.exp(-dt / this.host.tauMs) : this.cost;
   }
 
-  /** {@link EndpointStats.load} at the pool's last clock reading: what a pick uses (no clock read). */
+  /**
+   * Decays the stored cost to `now` and moves its timestamp there, as the peers do whenever they
+   * read the cost (Finagle `observe(0.0)`, tower `RttEstimate::decay`). Returns the decayed cost.
+   */
+  decayTo(now: number): number {
+    const dt = now - this.stamp;
+    if (dt > 0) {
+      this.cost *= Math.exp(-dt / this.host.tauMs);
+      this.stamp = now;
+    }
+    return this.cost;
+  }
+
+  /**
+   * Finagle's load at the pool's last clock reading: what a pick uses (no clock read). Like the
+   * peers' `load()`, it decays the stored cost (see {@link EndpointStats.decayTo}).
+   */
   currentLoad(): number {
-    return this.load(this.host.now);
+    return (this.decayTo(this.host.now) * (this.pending + 1)) / this.loadDivisor;
   }
 
   /** Peak-EWMA decay constant τ in ms. */
@@ -178,7 +195,7 @@ export class EndpointStats implements CallTracker {
     return this.host.now;
   }
 
-  /** Finagle's load: decayed cost × (pending + 1), divided by the weight share. */
+  /** Finagle's load at `now` without updating the stored cost: decayed cost × (pending + 1), per weight share. */
   load(now: number): number {
     return (this.costAt(now) * (this.pending + 1)) / this.loadDivisor;
   }
