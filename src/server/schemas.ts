@@ -44,3 +44,17 @@ export const revisionSchema = z
   .string()
   .regex(/^\d{1,16}$/, 'expected a non-negative integer revision')
   .transform(Number);
+
+/** A watch message id from `Last-Event-ID`: `INCARNATION.REVISION` (hex, decimal) or a bare revision. */
+export const eventIdSchema = z
+  .string()
+  .regex(
+    /^(?:[0-9a-f]{1,32}\.)?\d{1,16}$/,
+    'expected INCARNATION.REVISION or a non-negative integer revision',
+  )
+  .transform((id) => {
+    const dot = id.indexOf('.');
+    return dot < 0
+      ? { incarnation: undefined, revision: Number(id) }
+      : { incarnation: id.slice(0, dot), revision: Number(id.slice(dot + 1)) };
+  });

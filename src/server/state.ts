@@ -20,18 +20,22 @@ export interface RegistryStateOptions {
  * The server's registry: the memory backend's {@link MemoryStore} (instances, leases with their
  * expiry timers, history, watch hub) with the ids and revisions that travel over HTTP.
  *
- * Two things make a restarted server safe for old clients:
+ * Three things make a restarted server safe for old clients:
  * - lease ids carry a random tag of this run, so a keep-alive for a lease of the previous run gets
  *   LEASE_LOST instead of renewing another session's lease that happens to have the same number;
- * - revisions are offset by the boot time in microseconds, so they keep increasing across restarts
- *   and a resume from a revision of the previous run is "too old" (a `reset`), never mistaken for
- *   a revision of this run.
+ * - every watch message names this run's {@link RegistryState.incarnation} (random, not a clock),
+ *   and a resume that names another incarnation gets a `reset`, whatever the clocks say;
+ * - any resume this run cannot serve exactly — older than its history, newer than its head — gets
+ *   a `reset` too (a bare revision, `?fromRevision=N`, carries no incarnation). Revisions are also
+ *   offset by the boot time in microseconds, so they usually keep increasing across restarts.
  */
 export class RegistryState {
   readonly store: MemoryStore;
   /** Added to every revision of the store. */
   readonly revisionBase: number;
   private readonly tag = randomBytes(6).toString('base64url');
+  /** This run of the server: 64 random bits in hex, carried in every watch message id. */
+  readonly incarnation = randomBytes(8).toString('hex');
 
   constructor(options: RegistryStateOptions) {
     this.store = new MemoryStore({
@@ -87,20 +91,23 @@ export class RegistryState {
 
   /**
    * The changes of a service in batches of one revision each: first the replay from
-   * `fromRevision` (server revisions) when the history still has it, else a `reset`; then live
-   * changes. Ends when `signal` aborts or the store closes.
+   * `fromRevision` (server revisions) when this run can serve it exactly, else a `reset`; then live
+   * changes. A resume naming another `incarnation` always starts with a `reset`. Ends when `signal`
+   * aborts or the store closes.
    */
   async *watch(
     service: string,
     fromRevision: number | undefined,
     signal: AbortSignal,
+    incarnation?: string,
   ): AsyncGenerator<readonly WatchEvent[]> {
     if (signal.aborted || this.store.closed) return;
     const queue = this.store.subscribe(service);
     const stop = (): void => this.store.unsubscribe(service, queue);
     signal.addEventListener('abort', stop, { once: true });
     try {
-      const inner = fromRevision === undefined ? undefined : fromRevision - this.revisionBase;
+      const sameRun = incarnation === undefined || incarnation === this.incarnation;
+      const inner = fromRevision === undefined || !sameRun ? undefined : fromRevision - this.revisionBase;
       const replay = inner !== undefined && inner >= 1 ? this.store.changesSince(service, inner) : undefined;
       let floor = this.store.revision;
       if (replay === undefined) {

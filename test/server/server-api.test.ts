@@ -136,7 +136,7 @@ describe('registry server API', () => {
     const messages = text.split('\n\n').filter((m) => m.includes('data:'));
     expect(messages).toHaveLength(1);
     const message = messages[0] ?? '';
-    expect(message).toMatch(new RegExp(`^event: change\nid: ${revision + 1}\ndata: `, 'm'));
+    expect(message).toMatch(new RegExp(`^event: change\nid: [0-9a-f]{16}\\.${revision + 1}\ndata: `, 'm'));
     const data = JSON.parse(/^data: (.*)$/m.exec(message)?.[1] ?? '{}') as {
       events: Array<{ type: string }>;
     };
@@ -152,7 +152,7 @@ describe('registry server API', () => {
     });
     const byQuery = await readSse(`${server.url}/v1/services/resume/watch?fromRevision=${from + 1}`, 400);
     for (const text of [byHeader, byQuery]) {
-      expect(text).toContain(`event: change\nid: ${from + 1}`);
+      expect(text).toMatch(new RegExp(`event: change\nid: [0-9a-f]{16}\\.${from + 1}\n`));
       expect(text).not.toContain('event: reset');
     }
     const stale = await readSse(`${server.url}/v1/services/resume/watch`, 400, { 'last-event-id': '3' });

@@ -22,9 +22,9 @@ const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
 /**
  * A watch over SSE that survives the server: on a dropped, silent or refused connection it
- * reconnects with full-jitter backoff and resumes with `Last-Event-ID` (the last revision it
- * delivered), so the consumer sees every change once — or a `reset` when the server cannot replay
- * (restarted, history gone). Ends quietly on abort or client close; errors that retrying cannot fix
+ * reconnects with full-jitter backoff and resumes with `Last-Event-ID` (the server run's
+ * incarnation and the last revision it delivered), so the consumer sees every change once — or a
+ * `reset` when the server cannot replay (another run, history gone). Ends quietly on abort or client close; errors that retrying cannot fix
  * (400, 403…) are thrown.
  */
 export async function* watchOverSse(
@@ -34,7 +34,8 @@ export async function* watchOverSse(
   options: WatchStreamOptions,
 ): AsyncGenerator<WatchEvent> {
   const path = `/v1/services/${encodeURIComponent(service)}/watch`;
-  let last: number | undefined;
+  /** `INCARNATION.REVISION` of the last batch delivered (a bare revision from an older server). */
+  let last: string | undefined;
   const initial = reconnectBackoff(options.random, options.backoff);
   let backoff = initial;
   const link = new ConnectivityReporter(options.onConnectivity);
@@ -44,7 +45,7 @@ export async function* watchOverSse(
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const headers: Record<string, string> = { accept: 'text/event-stream' };
-      if (last !== undefined) headers['last-event-id'] = String(last);
+      if (last !== undefined) headers['last-event-id'] = last;
       const query = last === undefined && fromRevision !== undefined ? `?fromRevision=${fromRevision}` : '';
       const response = await options.client.stream({
         method: 'GET',
@@ -58,7 +59,8 @@ export async function* watchOverSse(
       for await (const batch of readBatches(response.body, connection, idleMs, options.clock)) {
         backoff = initial;
         for (const event of batch.events) yield event;
-        last = batch.revision;
+        last =
+          batch.incarnation === undefined ? String(batch.revision) : `${batch.incarnation}.${batch.revision}`;
       }
     } catch (error) {
       if (signal.aborted) return;
@@ -79,6 +81,7 @@ export async function* watchOverSse(
 
 interface Batch {
   readonly revision: number;
+  readonly incarnation?: string | undefined;
   readonly events: readonly WatchEvent[];
 }
 

@@ -32,7 +32,15 @@ export const watchEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('delete'), service: serviceNameSchema, revision, id: z.string() }),
 ]);
 
-export const watchBatchSchema = z.object({ revision, events: z.array(watchEventSchema) });
+/** One watch message; `incarnation` names the server run (absent from servers before it had one). */
+export const watchBatchSchema = z.object({
+  revision,
+  incarnation: z
+    .string()
+    .regex(/^[0-9a-f]{1,32}$/)
+    .optional(),
+  events: z.array(watchEventSchema),
+});
 
 /** Parses a reply; a mismatch is the server's fault, so PROTOCOL_ERROR (not INVALID_ARGUMENT). */
 export function parseReply<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {

@@ -168,9 +168,14 @@ export class MemoryStore {
     return [...this.services.keys()].sort();
   }
 
-  /** Events of `service` from `fromRevision` on, or undefined when the history no longer has them. */
+  /**
+   * Events of `service` from `fromRevision` on; undefined when this store cannot serve that resume
+   * exactly: the history no longer has it, or it is newer than the head + 1 (a revision this store
+   * never issued — another store's, say a registry before a restart). Undefined means "send a reset".
+   */
   changesSince(service: string, fromRevision: number): WatchEvent[] | undefined {
-    if (fromRevision > this.revisionCounter) return [];
+    if (fromRevision > this.revisionCounter + 1) return undefined;
+    if (fromRevision === this.revisionCounter + 1) return [];
     return this.history.since(service, fromRevision);
   }
 
