@@ -93,6 +93,13 @@ export { shutdownOnSignals, type ShutdownSignalOptions } from './rpc/server/shut
 export type { CallContext, Peer, ServerHandler, ServerInterceptor } from './rpc/server/context.js';
 export * from './rpc/interceptors/index.js';
 export type { RpcLogger } from './rpc/logger.js';
+export {
+  PLAINTEXT_REFUSAL,
+  type ClientTlsOptions,
+  type PeerIdentity,
+  type Pem,
+  type ServerTlsOptions,
+} from './rpc/tls/index.js';
 
 // ── Transport (one endpoint, no discovery) ──────────────────────────────────────────────────────
 export { RpcConnection, type RpcConnectionOptions, type KeepAliveOptions } from './rpc/connection/index.js';
@@ -259,6 +266,8 @@ export {
   parseInstance,
   splitAddress,
   joinAddress,
+  servesTls,
+  TLS_METADATA_KEY,
   type Instance,
   type InstanceInput,
   type InstancePatch,

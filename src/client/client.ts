@@ -17,6 +17,7 @@ import {
   type ServiceClient,
 } from '../rpc/client/bind.js';
 import type { ServiceDefinition } from '../rpc/service/define.js';
+import { checkClientTls, clientTlsFromEnv, resolveTls } from '../rpc/tls/options.js';
 import {
   checkClientOptions,
   silentClientLogger,
@@ -123,7 +124,16 @@ class ProximaClient implements Client {
       ...(options.selfPreservation === undefined ? {} : { selfPreservation: options.selfPreservation }),
     });
     this.observer = combineObservers(options.observers);
-    this.deps = { options, discoverer: this.discoverer, clock, random, logger, observer: this.observer };
+    const tls = resolveTls(options.tls, clientTlsFromEnv, options.env ?? process.env);
+    this.deps = {
+      options,
+      discoverer: this.discoverer,
+      clock,
+      random,
+      logger,
+      observer: this.observer,
+      tls: tls === undefined ? undefined : checkClientTls(tls, 'client.tls'),
+    };
     this.caller = {
       call: (wire, payload, callOptions, info) => this.callWire(wire, payload, callOptions, info),
       prepare: (wire, info) => this.prepare(wire, info),

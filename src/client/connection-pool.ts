@@ -1,13 +1,15 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { ProximaError } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
-import { splitAddress } from '../core/instance.js';
+import { servesTls, splitAddress } from '../core/instance.js';
 import type { Random } from '../core/random.js';
 import type { ClientInterceptor } from '../rpc/client/interceptor.js';
 import { withInterceptors } from '../rpc/client/interceptor.js';
 import { RpcConnection } from '../rpc/connection/rpc-connection.js';
 import type { Transport } from '../transport/transport.js';
+import type { ClientTlsOptions } from '../rpc/tls/options.js';
 import type { ConnectionOptions } from './options.js';
+import { RefusingTransport, tlsMismatch } from './tls-mismatch.js';
 
 /** What the pool tells its service about its endpoints' connections. */
 export interface ConnectionPoolHooks {
@@ -19,6 +21,7 @@ export interface ConnectionPoolHooks {
 
 interface Entry {
   readonly address: string;
+  readonly tls: boolean;
   readonly connection: RpcConnection;
   readonly transport: Transport;
   readonly subscription: Disposable;
@@ -40,7 +43,12 @@ export class ConnectionPool implements AsyncDisposable {
   constructor(
     private readonly options: ConnectionOptions,
     private readonly interceptors: readonly ClientInterceptor[],
-    private readonly deps: { readonly clock: Clock; readonly random: Random },
+    private readonly deps: {
+      readonly clock: Clock;
+      readonly random: Random;
+      /** Validated TLS settings of the client; undefined for plaintext. */
+      readonly tls?: ClientTlsOptions | undefined;
+    },
     private readonly hooks: ConnectionPoolHooks,
   ) {}
 
@@ -49,10 +57,16 @@ export class ConnectionPool implements AsyncDisposable {
     return this.entries.size;
   }
 
-  /** The transport to `instance`, created on first use. */
+  /**
+   * The transport to `instance`, created on first use. When the instance's registration and the
+   * client's TLS settings disagree, a transport that refuses every call with the reason.
+   */
   get(instance: Instance): Transport {
     const entry = this.entries.get(instance.id);
-    if (entry !== undefined && entry.address === instance.address) return entry.transport;
+    if (entry !== undefined && entry.address === instance.address && entry.tls === servesTls(instance))
+      return entry.transport;
+    const mismatch = tlsMismatch(instance, this.deps.tls);
+    if (mismatch !== undefined) return new RefusingTransport(mismatch);
     return this.open(instance, entry);
   }
 
@@ -98,6 +112,7 @@ export class ConnectionPool implements AsyncDisposable {
       clock: this.deps.clock,
       random: this.deps.random,
       onRtt: (ms) => this.hooks.onRtt(id, ms),
+      ...(servesTls(instance) && this.deps.tls !== undefined ? { tls: this.deps.tls } : {}),
       ...(o.codec === undefined ? {} : { codec: o.codec }),
       ...(o.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: o.connectTimeoutMs }),
       ...(o.keepAlive === undefined ? {} : { keepAlive: o.keepAlive }),
@@ -110,7 +125,13 @@ export class ConnectionPool implements AsyncDisposable {
     });
     const transport =
       this.interceptors.length === 0 ? connection : withInterceptors(connection, this.interceptors);
-    this.entries.set(id, { address: instance.address, connection, transport, subscription });
+    this.entries.set(id, {
+      address: instance.address,
+      tls: servesTls(instance),
+      connection,
+      transport,
+      subscription,
+    });
     return transport;
   }
 

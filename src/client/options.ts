@@ -20,6 +20,7 @@ import type { RouterOptionsInput } from '../routing/options.js';
 import type { ClientInterceptor } from '../rpc/client/interceptor.js';
 import type { KeepAliveOptions } from '../rpc/connection/keepalive.js';
 import type { Codec } from '../rpc/wire/codec.js';
+import { type ClientTlsOptions, checkClientTls } from '../rpc/tls/options.js';
 import type { CallOptions } from '../transport/transport.js';
 import type { ClientObserver } from './observer.js';
 
@@ -108,6 +109,14 @@ export interface ClientOptions {
   /** See calls, attempts (with their endpoint) and routers: metrics (`clientMetrics`), tracing, logs. */
   readonly observers?: readonly ClientObserver[];
   readonly connection?: ConnectionOptions;
+  /**
+   * TLS to instances whose registration says they serve it (metadata `proxima.tls`). Default:
+   * from `PROXIMA_TLS_CA` (+ `PROXIMA_TLS_CERT` / `PROXIMA_TLS_KEY` for mutual TLS) when set,
+   * following each registration both ways; `false` turns TLS off whatever the environment says.
+   * Calling a TLS instance without TLS settings, or a plaintext one with `tls` given in code
+   * (unless `allowPlaintext`), fails FAILED_PRECONDITION naming the instance and the setting.
+   */
+  readonly tls?: ClientTlsOptions | false;
   /** RTT probing of the preferred tier; `false` disables it (PING RTTs still count). */
   readonly probe?: ProbeOptions | false;
   /** Discovery's refusal of mass disappearances (default threshold 0.5, grace 30 s); `false` disables. */
@@ -166,6 +175,7 @@ const clientOptionsSchema = z
       .strict()
       .optional(),
     probe: probeOptionsSchema.optional(),
+    tls: z.union([z.literal(false), object]).optional(),
     selfPreservation: z.union([z.literal(false), object]).optional(),
     clock: object.optional(),
     random: fn.optional(),
@@ -182,6 +192,7 @@ const NEVER_PICKS: Picker = { pick: () => ({ kind: 'wait' }) };
  */
 export function checkClientOptions(options: ClientOptions): void {
   parseWith(clientOptionsSchema, options, 'client');
+  if (options.tls !== undefined && options.tls !== false) checkClientTls(options.tls, 'client.tls');
   parseWith(
     routerOptionsSchema,
     {

@@ -1,4 +1,5 @@
 import { type Clock, sleep, systemClock } from '../core/clock.js';
+import { TLS_METADATA_KEY } from '../core/instance.js';
 import { openRegistry } from '../registry/open.js';
 import type { Registry } from '../registry/registry.js';
 import { startRegistrar, type Registrar } from '../registrar/registrar.js';
@@ -60,10 +61,19 @@ export function registerOnListen(options: ServerRegistrationOptions): ServerRegi
       registry = typeof target === 'string' ? await openRegistry(target, { clock }) : target;
       const explicit = instance.address !== undefined || instance.host !== undefined;
       const host = explicit || WILDCARDS.has(address.host) ? {} : { host: address.host };
+      // The registration says whether the server speaks TLS: clients follow it.
+      const tls = address.tls === true ? 'true' : undefined;
+      const metadata =
+        tls === undefined ? instance.metadata : { ...instance.metadata, [TLS_METADATA_KEY]: tls };
       registrar = await startRegistrar({
         ...registrarOptions,
         registry,
-        instance: { ...instance, ...host, ...(instance.address === undefined ? { port: address.port } : {}) },
+        instance: {
+          ...instance,
+          ...host,
+          ...(instance.address === undefined ? { port: address.port } : {}),
+          ...(metadata === undefined ? {} : { metadata }),
+        },
       });
     },
     async drain(): Promise<void> {

@@ -10,6 +10,7 @@ import type { RoutingTable } from '../routing/explain.js';
 import type { Router } from '../routing/router.js';
 import { ServiceRoutes } from '../routing/service-routes.js';
 import type { Metadata } from '../transport/transport.js';
+import type { ClientTlsOptions } from '../rpc/tls/options.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { ClientObserver } from './observer.js';
 import type { ClientLogger, ClientOptions } from './options.js';
@@ -22,6 +23,8 @@ export interface ChannelDeps {
   readonly random: Random;
   readonly logger: ClientLogger;
   readonly observer?: ClientObserver | undefined;
+  /** The client's validated TLS settings (option or `PROXIMA_TLS_*`); undefined for plaintext. */
+  readonly tls?: ClientTlsOptions | undefined;
 }
 
 /**

@@ -34,9 +34,30 @@ export const statusSchema = z.enum(STATUSES);
 export type InstanceStatus = z.output<typeof statusSchema>;
 
 const MAX_METADATA_ENTRIES = 64;
+
+/**
+ * The metadata key by which an instance says it serves TLS (`"true"`); absent or `"false"` means
+ * plaintext. Proxima's servers set it when they listen with `tls`; clients follow it, so they never
+ * speak plaintext to a TLS server or TLS to a plaintext one.
+ */
+export const TLS_METADATA_KEY = 'proxima.tls';
+
 export const metadataSchema = z
   .record(z.string().min(1).max(128), z.string().max(1024, 'at most 1024 characters'))
-  .refine((m) => Object.keys(m).length <= MAX_METADATA_ENTRIES, `at most ${MAX_METADATA_ENTRIES} entries`);
+  .refine((m) => Object.keys(m).length <= MAX_METADATA_ENTRIES, `at most ${MAX_METADATA_ENTRIES} entries`)
+  .refine(
+    (m) =>
+      m[TLS_METADATA_KEY] === undefined || m[TLS_METADATA_KEY] === 'true' || m[TLS_METADATA_KEY] === 'false',
+    {
+      message: `${TLS_METADATA_KEY} must be "true" or "false"`,
+      path: [TLS_METADATA_KEY],
+    },
+  );
+
+/** Whether an instance's registration says it serves TLS (see {@link TLS_METADATA_KEY}). */
+export function servesTls(instance: { readonly metadata: Readonly<Record<string, string>> }): boolean {
+  return instance.metadata[TLS_METADATA_KEY] === 'true';
+}
 
 /** Weight 0 keeps an instance registered but out of weighted picks; the default is 100. */
 export const weightSchema = z.number().int('must be an integer').min(0).max(10_000);

@@ -20,3 +20,4 @@ export * from './connection/index.js';
 export * from './interceptors/index.js';
 export * from './logger.js';
 export { type Codec, jsonCodec, msgpackCodec } from './wire/codec.js';
+export * from './tls/index.js';

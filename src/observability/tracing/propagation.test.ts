@@ -26,7 +26,7 @@ function serverCtx(metadata: Record<string, string>): CallContext {
     methodName: 'm',
     idempotent: false,
     metadata,
-    peer: { address: '127.0.0.1', port: 1 },
+    peer: { address: '127.0.0.1', port: 1, tls: false },
     signal: new AbortController().signal,
     remainingMs: () => undefined,
   };

@@ -1,4 +1,4 @@
-import { type Socket, connect } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { ProximaError, errorFromJson, isProximaError, toProximaError } from '../../core/errors.js';
 import type { CallOptions, TransportEndpoint } from '../../transport/transport.js';
@@ -10,6 +10,8 @@ import { DeadlineQueue } from './deadline-queue.js';
 import { KeepAlive, type KeepAliveOptions } from './keepalive.js';
 import { StreamTable } from '../util/stream-table.js';
 import { PendingCall, cancelled, deadlineExceeded, unset } from './pending-call.js';
+import { type Dialed, dial } from '../tls/dial.js';
+import type { ClientTlsOptions } from '../tls/options.js';
 
 /** Stream ids are u32 on the wire; a session stops taking calls before they wrap. */
 const MAX_STREAM_ID = 0x7fffffff;
@@ -21,6 +23,8 @@ export interface ClientSessionOptions extends FrameWriterOptions {
   readonly codecs: CodecSet;
   readonly connectTimeoutMs: number;
   readonly keepAlive: KeepAliveOptions | false;
+  /** Speak TLS (validated options); undefined for plaintext. */
+  readonly tls?: ClientTlsOptions | undefined;
 }
 
 /** What a session tells the connection that owns it. */
@@ -39,6 +43,7 @@ export interface ClientSessionEvents {
  */
 export class ClientSession {
   private readonly socket: Socket;
+  private readonly dialed: Dialed;
   private readonly writer: FrameWriter;
   private readonly decoder: FrameDecoder;
   private readonly pending = new StreamTable<PendingCall>();
@@ -93,7 +98,9 @@ export class ClientSession {
                 }),
               ),
           );
-    this.socket = connect({ host: options.endpoint.host, port: options.endpoint.port, noDelay: true });
+    const dialed = dial(options.endpoint, options.tls);
+    this.dialed = dialed;
+    this.socket = dialed.socket;
     this.connectTimer = options.clock.setTimeout(() => {
       this.destroy(
         new ProximaError('UNAVAILABLE', `${this.describe()}: connect timeout`, {
@@ -103,7 +110,7 @@ export class ClientSession {
       );
     }, options.connectTimeoutMs);
     this.done = new Promise((resolve) => this.socket.once('close', () => resolve()));
-    this.socket.once('connect', this.onConnect);
+    this.socket.once(dialed.readyEvent, this.onConnect);
     this.socket.on('data', this.onData);
     this.socket.on('error', this.onError);
     this.socket.once('close', this.onClose);
@@ -285,7 +292,8 @@ export class ClientSession {
   };
 
   private readonly onError = (error: Error): void => {
-    this.closeError ??= new ProximaError('UNAVAILABLE', `${this.describe()}: ${error.message}`, {
+    const message = this.dialed.describe(error);
+    this.closeError ??= new ProximaError('UNAVAILABLE', `${this.describe()}: ${message}`, {
       cause: error,
       connectionFailed: true,
     });

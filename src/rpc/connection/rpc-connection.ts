@@ -7,6 +7,7 @@ import { type Codec, CodecSet, jsonCodec, msgpackCodec } from '../wire/codec.js'
 import type { FlushSchedule } from '../wire/writer.js';
 import { ClientSession, type ClientSessionEvents } from './client-session.js';
 import type { KeepAliveOptions } from './keepalive.js';
+import { type ClientTlsOptions, checkClientTls } from '../tls/options.js';
 
 export interface RpcConnectionOptions extends TransportEndpoint {
   /** Payload codec of outgoing calls; default msgpack. Answers are read in whatever codec they use. */
@@ -25,6 +26,8 @@ export interface RpcConnectionOptions extends TransportEndpoint {
   readonly keepAlive?: KeepAliveOptions | false;
   /** Receives each PING round trip in ms: feed it to the router's prober. */
   readonly onRtt?: (ms: number) => void;
+  /** Speak TLS to the endpoint (verify it against `ca`; `cert` + `key` for mutual TLS). */
+  readonly tls?: ClientTlsOptions;
   readonly clock?: Clock;
   readonly random?: Random;
 }
@@ -56,8 +59,10 @@ export class RpcConnection implements Transport {
   private readonly codec: Codec;
   private readonly codecs: CodecSet;
   private readonly sessionEvents: ClientSessionEvents;
+  private readonly tls: ClientTlsOptions | undefined;
 
   constructor(private readonly options: RpcConnectionOptions) {
+    this.tls = options.tls === undefined ? undefined : checkClientTls(options.tls, 'connection.tls');
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? systemRandom;
     this.codec = options.codec ?? msgpackCodec();
@@ -141,6 +146,7 @@ export class RpcConnection implements Transport {
         codecs: this.codecs,
         connectTimeoutMs: o.connectTimeoutMs ?? 5_000,
         keepAlive: o.keepAlive ?? {},
+        tls: this.tls,
         ...(o.maxFrameSize === undefined ? {} : { maxFrameSize: o.maxFrameSize }),
         ...(o.maxFramesPerFlush === undefined ? {} : { maxFramesPerFlush: o.maxFramesPerFlush }),
         ...(o.flushOn === undefined ? {} : { flushOn: o.flushOn }),

@@ -1,9 +1,17 @@
 import type { Metadata } from '../../transport/transport.js';
+import type { PeerIdentity } from '../tls/identity.js';
 
 /** Who called. */
 export interface Peer {
   readonly address: string;
   readonly port: number;
+  /** True when the call came over TLS. */
+  readonly tls: boolean;
+  /**
+   * The caller's certificate identity (subject CN and SANs), present only when it sent a client
+   * certificate that the server's `tls.ca` verified (mutual TLS).
+   */
+  readonly identity?: PeerIdentity;
 }
 
 /**

@@ -12,6 +12,7 @@ import type { InFlight } from './in-flight.js';
 import type { MethodTable } from './method-table.js';
 import { ServerCall } from './server-call.js';
 import { StreamTable } from '../util/stream-table.js';
+import { peerOf } from '../tls/peer.js';
 
 export interface ServerSessionDeps {
   readonly routes: MethodTable;
@@ -47,7 +48,7 @@ export class ServerSession {
     private readonly deps: ServerSessionDeps,
   ) {
     socket.setNoDelay(true);
-    this.peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    this.peer = peerOf(socket);
     this.writer = new FrameWriter({ ...deps.writer, maxFrameSize: deps.maxFrameSize });
     this.writer.attach(socket);
     this.decoder = new FrameDecoder(this, deps.maxFrameSize);

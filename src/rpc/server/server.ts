@@ -11,6 +11,8 @@ import { InFlight } from './in-flight.js';
 import { MethodTable } from './method-table.js';
 import type { Route } from './route.js';
 import { ServerSession } from './server-session.js';
+import { TlsAcceptor } from '../tls/acceptor.js';
+import { type ServerTlsOptions, checkServerTls } from '../tls/options.js';
 
 /** Where the server listens; `port: 0` picks a free port. Loopback by default. */
 export interface ListenOptions {
@@ -21,6 +23,8 @@ export interface ListenOptions {
 export interface ListenAddress {
   readonly host: string;
   readonly port: number;
+  /** True when the server speaks TLS (absent: plaintext): registrations say so, clients follow them. */
+  readonly tls?: boolean;
 }
 
 /**
@@ -44,6 +48,11 @@ export interface ServerOptions {
   readonly maxFramesPerFlush?: number;
   readonly flushOn?: FlushSchedule;
   readonly registrar?: RegistrarHook;
+  /**
+   * Serve TLS (mutual TLS with `ca`): plaintext clients are refused with a GOAWAY that says so,
+   * and a verified client certificate's identity reaches interceptors as `ctx.peer.identity`.
+   */
+  readonly tls?: ServerTlsOptions;
   readonly logger?: RpcLogger;
   readonly clock?: Clock;
 }
@@ -73,6 +82,7 @@ export class RpcServer implements AsyncDisposable {
   private readonly clock: Clock;
   private readonly logger: RpcLogger;
   private readonly codecs: CodecSet;
+  private readonly tls: TlsAcceptor | null;
   private currentState: ServerState = 'new';
   private boundAddress: ListenAddress | null = null;
   private shutdownPromise: Promise<void> | null = null;
@@ -91,7 +101,17 @@ export class RpcServer implements AsyncDisposable {
       }
     }
     this.routes = new MethodTable(routes);
-    this.net = createNetServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.tls =
+      options.tls === undefined
+        ? null
+        : new TlsAcceptor(checkServerTls(options.tls), { clock: this.clock, logger: this.logger }, (socket) =>
+            this.accept(socket),
+          );
+    const tls = this.tls;
+    this.net = createNetServer({ noDelay: true }, (socket) => {
+      if (tls === null || !this.accepting) this.accept(socket);
+      else tls.accept(socket);
+    });
   }
 
   get state(): ServerState {
@@ -127,7 +147,11 @@ export class RpcServer implements AsyncDisposable {
       });
     });
     const bound = this.net.address();
-    this.boundAddress = { host, port: typeof bound === 'object' && bound !== null ? bound.port : 0 };
+    this.boundAddress = {
+      host,
+      port: typeof bound === 'object' && bound !== null ? bound.port : 0,
+      tls: this.tls !== null,
+    };
     this.currentState = 'listening';
     this.accepting = true;
     await this.options.registrar?.register?.(this.boundAddress);
@@ -154,6 +178,7 @@ export class RpcServer implements AsyncDisposable {
     const registrar = this.options.registrar;
     if (wasListening) await this.hook('drain', () => registrar?.drain());
     this.accepting = false;
+    this.tls?.close();
     const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
     for (const session of this.sessions) session.goAway();
     if (this.inFlight.size > 0) {
