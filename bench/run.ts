@@ -23,6 +23,11 @@ const BENCHES: readonly Bench[] = [
     args: ['bench/rpc/run.ts', '--rounds', '3', '--duration', '3000'],
   },
   {
+    name: 'rpc-tls',
+    what: 'Proxima RPC over TLS vs the raw TLS floor (same framing over node:tls), C = 1 and 64',
+    args: ['bench/rpc/run.ts', '--rounds', '3', '--duration', '3000', '--systems', 'raw-tls,proxima-tls'],
+  },
+  {
     name: 'pick',
     what: 'pick + outcome cost per balancer, 10/100/1000 endpoints',
     args: ['bench/pick/run.ts'],

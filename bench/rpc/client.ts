@@ -3,11 +3,12 @@
  * `node --import tsx bench/rpc/client.ts <system> <port> <concurrency> <durationMs> <warmupMs>`.
  * Runs `concurrency` closed loops of echo calls and prints one JSON line: calls/s, p50, p99 (ms).
  */
-import { connect } from 'node:net';
+import { type Socket, connect } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { ServiceBroker } from 'moleculer';
-import { RpcConnection, bind, msgpackCodec } from '../../src/rpc/index.js';
+import { RpcConnection, bind, clientTlsFromEnv, msgpackCodec } from '../../src/rpc/index.js';
 import { EchoApi, PAYLOAD, type System } from './echo-api.js';
 import { grpcEchoService } from './grpc-service.js';
 import { fullStackClient } from './full-stack.js';
@@ -28,11 +29,26 @@ const host = '127.0.0.1';
 
 type Call = () => Promise<unknown>;
 
+/** The CA for the TLS rows (PROXIMA_TLS_CA, set by run.ts). */
+function tlsFromEnv() {
+  const tls = clientTlsFromEnv(process.env);
+  if (tls?.ca === undefined) throw new Error(`${system}: set PROXIMA_TLS_CA`);
+  return { ca: tls.ca };
+}
+
 async function setup(): Promise<{ call: Call; stop: () => Promise<unknown> }> {
   switch (system) {
-    case 'raw': {
-      const socket = connect({ host, port, noDelay: true });
-      await new Promise((resolve) => socket.once('connect', resolve));
+    case 'raw':
+    case 'raw-tls': {
+      let socket: Socket;
+      if (system === 'raw') {
+        socket = connect({ host, port, noDelay: true });
+        await new Promise((resolve) => socket.once('connect', resolve));
+      } else {
+        socket = connectTls({ host, port, ...tlsFromEnv() });
+        socket.setNoDelay(true);
+        await new Promise((resolve) => socket.once('secureConnect', resolve));
+      }
       const codec = msgpackCodec();
       const waiting: Array<(v: unknown) => void> = [];
       let head = 0;
@@ -56,8 +72,13 @@ async function setup(): Promise<{ call: Call; stop: () => Promise<unknown> }> {
         stop: async () => socket.destroy(),
       };
     }
-    case 'proxima': {
-      const connection = new RpcConnection({ host, port });
+    case 'proxima':
+    case 'proxima-tls': {
+      const connection = new RpcConnection({
+        host,
+        port,
+        ...(system === 'proxima-tls' ? { tls: tlsFromEnv() } : {}),
+      });
       const api = bind(connection, EchoApi);
       await connection.connect();
       return { call: () => api.echo(PAYLOAD, { deadlineMs: 5_000 }), stop: () => connection.close() };

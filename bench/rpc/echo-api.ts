@@ -12,6 +12,15 @@ export const EchoApi = defineService('bench', {
 
 export const PAYLOAD = { msg: 'hello proxima', n: 42 };
 
-/** `proxima-client`: the `proxima` server called through the full client stack (full-stack.ts). */
-export type System = 'raw' | 'proxima' | 'proxima-client' | 'moleculer' | 'grpc';
+/**
+ * `proxima-client`: the `proxima` server called through the full client stack (full-stack.ts).
+ * `raw-tls` / `proxima-tls`: `raw` / `proxima` over node:tls (certificates from PROXIMA_TLS_*).
+ */
+export type System = 'raw' | 'proxima' | 'proxima-client' | 'moleculer' | 'grpc' | 'raw-tls' | 'proxima-tls';
+/** The systems run by default (the TLS pair runs as its own benchmark: `--systems raw-tls,proxima-tls`). */
 export const SYSTEMS: readonly System[] = ['raw', 'proxima', 'proxima-client', 'moleculer', 'grpc'];
+
+/** The floor a system is compared with: raw TCP, or raw TLS for the TLS rows. */
+export function floorOf(system: System): System {
+  return system.endsWith('-tls') ? 'raw-tls' : 'raw';
+}

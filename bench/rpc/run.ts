@@ -6,13 +6,18 @@
  *
  *   node --import tsx bench/rpc/run.ts [--duration 3000] [--warmup 500] [--rounds 2]
  *     [--concurrency 1,64] [--systems raw,proxima,moleculer,grpc]
+ *
+ * `--systems raw-tls,proxima-tls` measures the TLS floor (the raw framing over node:tls) and Proxima
+ * over TLS; certificates are made for the run by openssl (test/support/certs.ts) and handed to the
+ * processes as PROXIMA_TLS_* (server: cert + key; client: the CA).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SYSTEMS, type System } from './echo-api.js';
+import { SYSTEMS, type System, floorOf } from './echo-api.js';
+import { type TestCertificates, makeTestCertificates } from '../../test/support/certs.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +32,16 @@ const { values } = parseArgs({
 const systems = values.systems.split(',') as System[];
 const levels = values.concurrency.split(',').map(Number);
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+const certs: TestCertificates | undefined = systems.some((s) => s.endsWith('-tls'))
+  ? await makeTestCertificates()
+  : undefined;
+/** The environment of a system's processes: the TLS rows get their certificates as PROXIMA_TLS_*. */
+function envOf(system: System, side: 'server' | 'client'): NodeJS.ProcessEnv {
+  if (!system.endsWith('-tls') || certs === undefined) return process.env;
+  return side === 'server'
+    ? { ...process.env, PROXIMA_TLS_CERT: certs.serverCert, PROXIMA_TLS_KEY: certs.serverKey }
+    : { ...process.env, PROXIMA_TLS_CA: certs.ca };
+}
 const TICK_MS = 10; // USER_HZ 100 on Linux
 
 interface Sample {
@@ -45,6 +60,7 @@ function cpuTicks(pid: number): number {
 function startServer(system: System, port: number): Promise<{ pid: number; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', here('./server.ts'), system, String(port)], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: envOf(system, 'server'),
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
@@ -68,7 +84,7 @@ async function runClient(system: System, port: number, serverPid: number, c: num
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', here('./client.ts'), system, String(port), String(c), values.duration, values.warmup],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'inherit'], env: envOf(system, 'client') },
   );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -114,6 +130,7 @@ try {
   }
 } finally {
   for (const server of servers.values()) await server.stop();
+  await certs?.remove();
 }
 
 console.log(
@@ -134,21 +151,32 @@ for (const c of levels) {
   const full = systems.includes('proxima-client') ? row('proxima-client') : undefined;
   const fullColumn = full === undefined ? '' : ' full stack ÷ system |';
   console.log(
-    `| system | calls/s | p50 ms | p99 ms | CPU µs/call | errors | vs raw | proxima ÷ system |${fullColumn}`,
+    `| system | calls/s | p50 ms | p99 ms | CPU µs/call | errors | vs its floor | proxima ÷ system |${fullColumn}`,
   );
   console.log(
     `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${full === undefined ? '' : ' ---: |'}`,
   );
   const raw = systems.includes('raw') ? row('raw') : undefined;
   const proxima = systems.includes('proxima') ? row('proxima') : undefined;
+  const floor = (s: System): Sample | undefined => (systems.includes(floorOf(s)) ? row(floorOf(s)) : undefined);
   const times = (a: Sample | undefined, b: Sample, self: System, s: System): string =>
     a === undefined || s === self ? '–' : (a.rps / b.rps).toFixed(2) + '×';
   for (const s of systems) {
     const r = row(s);
-    const vsRaw = raw ? (r.rps / raw.rps).toFixed(2) + '×' : '–';
+    const base = floor(s);
+    const vsRaw = base ? (r.rps / base.rps).toFixed(2) + '×' : '–';
     const fullCell = full === undefined ? '' : ` ${times(full, r, 'proxima-client', s)} |`;
     console.log(
       `| ${s} | ${r.rps} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.cpuUsPerCall.toFixed(1)} | ${r.errors} | ${vsRaw} | ${times(proxima, r, 'proxima', s)} |${fullCell}`,
+    );
+  }
+  if (systems.includes('proxima-tls') && systems.includes('raw-tls')) {
+    // Paired per round, like the full-stack ratio below.
+    const tls = samples.get(`proxima-tls@${c}`)!;
+    const floors = samples.get(`raw-tls@${c}`)!;
+    const perRound = tls.map((t, i) => t.rps / floors[i]!.rps);
+    console.log(
+      `\nproxima over TLS ÷ raw TLS, per round: ${perRound.map((x) => x.toFixed(2)).join(', ')} (median ${median(perRound).toFixed(2)})`,
     );
   }
   if (full !== undefined && raw !== undefined) {

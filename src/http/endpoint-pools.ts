@@ -1,7 +1,11 @@
 import { Pool } from 'undici';
-import type { Instance } from '../core/instance.js';
+import { type Instance, servesTls } from '../core/instance.js';
 
-/** Options of each per-endpoint undici `Pool` (connections, keep-alive, timeouts, TLS …). */
+/**
+ * Options of each per-endpoint undici `Pool` (connections, keep-alive, timeouts, TLS …). TLS
+ * settings (`connect: { ca, cert, key, servername }`) apply to instances registered with
+ * `proxima.tls=true`, which are called over https.
+ */
 export type EndpointPoolOptions = Pool.Options;
 
 /**
@@ -18,23 +22,24 @@ export class EndpointPools {
     private readonly onCreate: (pool: Pool) => void,
   ) {}
 
-  /** The pool of the instance's address. */
+  /** The pool of the instance's address: https when its registration says TLS, else http. */
   get(instance: Instance): Pool {
-    let pool = this.pools.get(instance.address);
+    const origin = originOf(instance);
+    let pool = this.pools.get(origin);
     if (pool === undefined) {
-      pool = new Pool(`http://${instance.address}`, this.options);
-      this.pools.set(instance.address, pool);
+      pool = new Pool(origin, this.options);
+      this.pools.set(origin, pool);
       this.onCreate(pool);
     }
     return pool;
   }
 
-  /** Closes the pools of addresses no longer among `instances`. */
+  /** Closes the pools of origins no longer among `instances`. */
   retain(instances: readonly Instance[]): void {
-    const live = new Set(instances.map((i) => i.address));
-    for (const [address, pool] of this.pools) {
-      if (live.has(address)) continue;
-      this.pools.delete(address);
+    const live = new Set(instances.map(originOf));
+    for (const [origin, pool] of this.pools) {
+      if (live.has(origin)) continue;
+      this.pools.delete(origin);
       this.track(pool.close());
     }
   }
@@ -57,4 +62,8 @@ export class EndpointPools {
     const tracked = closing.catch(() => undefined).finally(() => this.closing.delete(tracked));
     this.closing.add(tracked);
   }
+}
+
+function originOf(instance: Instance): string {
+  return `${servesTls(instance) ? 'https' : 'http'}://${instance.address}`;
 }

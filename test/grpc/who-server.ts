@@ -26,10 +26,14 @@ function load(): WhoPackage {
   return grpc.loadPackageDefinition(definition) as unknown as WhoPackage;
 }
 
-/** A client of `Who` for `target` (e.g. `proxima:///who`). */
-export function whoClient(target: string): WhoClient {
+/** A client of `Who` for `target` (e.g. `proxima:///who`); insecure unless given credentials. */
+export function whoClient(
+  target: string,
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  options: grpc.ChannelOptions = {},
+): WhoClient {
   const Who = load().proxima.test.Who;
-  return new Who(target, grpc.credentials.createInsecure()) as unknown as WhoClient;
+  return new Who(target, credentials, options) as unknown as WhoClient;
 }
 
 /** One unary call as a promise. */
@@ -43,7 +47,10 @@ export function ask(client: WhoClient, request: AskRequest, deadlineMs = 5_000):
 }
 
 /** A real grpc-js server answering `Who.Ask` with `id`, listening on a free loopback port. */
-export async function startWhoServer(id: string): Promise<{ server: grpc.Server; address: string }> {
+export async function startWhoServer(
+  id: string,
+  credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
+): Promise<{ server: grpc.Server; address: string }> {
   const Who = load().proxima.test.Who;
   const server = new grpc.Server();
   server.addService(Who.service, {
@@ -54,7 +61,7 @@ export async function startWhoServer(id: string): Promise<{ server: grpc.Server;
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync('127.0.0.1:0', credentials, (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );
