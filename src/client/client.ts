@@ -88,7 +88,11 @@ export async function createClient(options: ClientOptions): Promise<Client> {
   const owned = typeof options.registry === 'string';
   const registry =
     typeof options.registry === 'string'
-      ? await openRegistry(options.registry, { clock, random })
+      ? await openRegistry(options.registry, {
+          clock,
+          random,
+          ...(options.env === undefined ? {} : { env: options.env }),
+        })
       : options.registry;
   try {
     return new ProximaClient(options, registry, owned);

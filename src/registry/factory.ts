@@ -13,6 +13,11 @@ export interface OpenRegistryOptions {
   readonly random?: Random;
   /** Cancels the opening (connecting, first handshake). */
   readonly signal?: AbortSignal;
+  /**
+   * Environment the backend may read its settings from (default `process.env`): the etcd backend
+   * reads `PROXIMA_ETCD_USER` / `PROXIMA_ETCD_PASSWORD` and, for `?tls=1` URLs, `PROXIMA_TLS_*`.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**

@@ -1,81 +1,17 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isProximaError } from '../../src/core/errors.js';
 import { openRegistry } from '../../src/registry/open.js';
 import type { Registry } from '../../src/registry/registry.js';
 import { WatchRecorder } from '../../src/registry/testing/watch-recorder.js';
+import { type TestCertificates, makeTestCertificates } from '../support/certs.js';
 import { EtcdCluster } from '../support/etcd.js';
 import { ProcessGroup } from '../support/processes.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { viewOf } from './view.js';
 
 const run = promisify(execFile);
-
-/** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */
-async function makeCertificates(
-  dir: string,
-): Promise<Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey', string>> {
-  const file = (name: string): string => join(dir, name);
-  const openssl = (...args: string[]): Promise<unknown> => run('openssl', args, { timeout: 30_000 });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await openssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    file('ca.key'),
-    '-out',
-    file('ca.pem'),
-    '-days',
-    '1',
-    '-subj',
-    '/CN=proxima-test-ca',
-  );
-  for (const [name, usage] of [
-    ['server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n'],
-    ['client', 'extendedKeyUsage=clientAuth\n'],
-  ] as const) {
-    await writeFile(file(`${name}.ext`), usage);
-    await openssl(
-      'req',
-      ...ec,
-      '-keyout',
-      file(`${name}.key`),
-      '-out',
-      file(`${name}.csr`),
-      '-subj',
-      `/CN=${name === 'client' ? 'app' : '127.0.0.1'}`,
-    );
-    await openssl(
-      'x509',
-      '-req',
-      '-in',
-      file(`${name}.csr`),
-      '-CA',
-      file('ca.pem'),
-      '-CAkey',
-      file('ca.key'),
-      '-CAcreateserial',
-      '-out',
-      file(`${name}.pem`),
-      '-days',
-      '1',
-      '-extfile',
-      file(`${name}.ext`),
-    );
-  }
-  return {
-    ca: file('ca.pem'),
-    serverCert: file('server.pem'),
-    serverKey: file('server.key'),
-    clientCert: file('client.pem'),
-    clientKey: file('client.key'),
-  };
-}
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -88,20 +24,18 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 
 describe('etcd backend: user/password auth and TLS pass through to etcd', () => {
   const group = new ProcessGroup();
-  let dir: string;
-  let certs: Awaited<ReturnType<typeof makeCertificates>>;
+  let certs: TestCertificates;
   let etcd: EtcdCluster;
   let proxy: TcpProxy;
   const opened: Registry[] = [];
-  const open = async (url: string): Promise<Registry> => {
-    const registry = await openRegistry(url);
+  const open = async (url: string, env: Record<string, string> = {}): Promise<Registry> => {
+    const registry = await openRegistry(url, { env });
     opened.push(registry);
     return registry;
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'proxima-etcd-tls-'));
-    certs = await makeCertificates(dir);
+    certs = await makeTestCertificates();
     etcd = await EtcdCluster.start(group, {
       tls: { certFile: certs.serverCert, keyFile: certs.serverKey, caFile: certs.ca },
       // Auth tokens expire after one idle second, so the test can outlive one.
@@ -126,7 +60,7 @@ describe('etcd backend: user/password auth and TLS pass through to etcd', () => 
     await proxy?.close();
     await etcd?.stop();
     await group.killAll();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    await certs?.remove();
   });
 
   it('registers with a password, is refused with a wrong one or outside its prefix, and works over mutual TLS', async () => {
@@ -163,6 +97,31 @@ describe('etcd backend: user/password auth and TLS pass through to etcd', () => 
     expect(await codeOf(anonymous.list('vault'))).toBe('UNAVAILABLE');
     await registration.deregister();
   }, 60_000);
+  it('takes the user, password and client certificate from PROXIMA_ETCD_* and PROXIMA_TLS_*', async () => {
+    const secure = etcd.members[0]?.tlsEndpoint as string;
+    const env = {
+      PROXIMA_ETCD_USER: 'app',
+      PROXIMA_ETCD_PASSWORD: 'apppw',
+      PROXIMA_TLS_CA: certs.ca,
+      PROXIMA_TLS_CERT: certs.clientCert,
+      PROXIMA_TLS_KEY: certs.clientKey,
+    };
+    const registry = await open(`etcd://${secure}/secure?tls=1`, env);
+    const registration = await registry.register(
+      { service: 'envcfg', id: 'e1', address: '127.0.0.1:24200' },
+      { ttlMs: 10_000 },
+    );
+    expect((await registry.list('envcfg')).instances).toEqual([registration.instance]);
+    // The same, minus the client certificate: the --client-cert-auth listener refuses it.
+    const { PROXIMA_TLS_CERT: _c, PROXIMA_TLS_KEY: _k, ...noCert } = env;
+    const refused = await open(`etcd://${secure}/secure?tls=1&callTimeout=1500ms`, noCert);
+    expect(await codeOf(refused.list('envcfg'))).toBe('UNAVAILABLE');
+    // And with a wrong password: etcd's auth refuses it.
+    const wrong = await open(`etcd://${secure}/secure?tls=1`, { ...env, PROXIMA_ETCD_PASSWORD: 'wrong' });
+    expect(await codeOf(wrong.list('envcfg'))).toBe('UNAUTHENTICATED');
+    await registration.deregister();
+  }, 60_000);
+
   it('a watch and a lease outlive an expired auth token (reconnect after the token expired)', async () => {
     const writer = await open(`etcd://app:apppw@${etcd.endpoints[0]}/secure`);
     const watcher = await open(`etcd://app:apppw@${proxy.endpoint}/secure`);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isProximaError } from '../../core/errors.js';
-import { DEFAULT_PREFIX, parseEtcdUrl, resolveEtcdOptions } from './options.js';
+import { DEFAULT_PREFIX, etcdEnvDefaults, parseEtcdUrl, resolveEtcdOptions } from './options.js';
 
 function fieldOf(fn: () => unknown): string | undefined {
   try {
@@ -61,5 +61,46 @@ describe('parseEtcdUrl', () => {
     expect(fieldOf(() => resolveEtcdOptions({ endpoints: ['h:1'], tls: { cert: Buffer.from('x') } }))).toBe(
       'etcd.tls.ca',
     );
+  });
+});
+
+describe('etcdEnvDefaults', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'proxima-etcd-env-'));
+  const pem = (name: string): string => {
+    const file = join(dir, name);
+    writeFileSync(file, `-----BEGIN ${name}-----\n`);
+    return file;
+  };
+  const env = {
+    PROXIMA_ETCD_USER: 'app',
+    PROXIMA_ETCD_PASSWORD: 'pw',
+    PROXIMA_TLS_CA: pem('ca'),
+    PROXIMA_TLS_CERT: pem('cert'),
+    PROXIMA_TLS_KEY: pem('key'),
+  };
+
+  it('takes credentials from PROXIMA_ETCD_USER / PROXIMA_ETCD_PASSWORD unless the URL has them', () => {
+    expect(etcdEnvDefaults(parseEtcdUrl('etcd://h:2379'), env)).toMatchObject({
+      username: 'app',
+      password: 'pw',
+    });
+    expect(etcdEnvDefaults(parseEtcdUrl('etcd://u:p@h:2379'), env)).toMatchObject({
+      username: 'u',
+      password: 'p',
+    });
+    expect(
+      fieldOf(() => etcdEnvDefaults(parseEtcdUrl('etcd://h:2379'), { PROXIMA_ETCD_PASSWORD: 'x' })),
+    ).toBe('PROXIMA_ETCD_USER');
+  });
+
+  it('fills TLS files from PROXIMA_TLS_* only when the URL asks for TLS and names no file itself', () => {
+    expect(etcdEnvDefaults(parseEtcdUrl('etcd://h:2379'), env).tls).toBeUndefined();
+    const tls = etcdEnvDefaults(parseEtcdUrl('etcd://h:2379?tls=1'), env).tls;
+    expect(tls?.ca?.toString()).toContain('BEGIN ca');
+    expect(tls?.cert?.toString()).toContain('BEGIN cert');
+    expect(tls?.key?.toString()).toContain('BEGIN key');
+    const own = etcdEnvDefaults(parseEtcdUrl(`etcd://h:2379?ca=${pem('own')}`), env).tls;
+    expect(own?.ca?.toString()).toContain('BEGIN own');
+    expect(own?.cert).toBeUndefined();
   });
 });

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { parseDuration } from '../../core/duration.js';
@@ -6,6 +5,7 @@ import { invalidArgument } from '../../core/errors.js';
 import { splitAddress } from '../../core/instance.js';
 import { type Random, systemRandom } from '../../core/random.js';
 import { parseWith } from '../../core/validate.js';
+import { readPemFile, tlsMaterialFromEnv } from '../../core/tls-files.js';
 
 /** The key prefix when the URL has no path. */
 export const DEFAULT_PREFIX = '/proxima';
@@ -144,7 +144,7 @@ export function parseEtcdUrl(url: string, field = 'url'): EtcdRegistryInput {
   const tls: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
   for (const name of ['ca', 'cert', 'key'] as const) {
     const file = params.get(name);
-    if (file !== null) tls[name] = readPem(file, `${field}.${name}`);
+    if (file !== null) tls[name] = readPemFile(file, `${field}.${name}`);
   }
   const tlsFlag = params.get('tls');
   if (tlsFlag !== null && !['1', 'true', '0', 'false'].includes(tlsFlag))
@@ -162,10 +162,34 @@ export function parseEtcdUrl(url: string, field = 'url'): EtcdRegistryInput {
   return input;
 }
 
-function readPem(file: string, field: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw invalidArgument(field, `cannot read ${file}: ${(error as Error).message}`);
+/** The environment variables of etcd credentials (the URL's `user:password@` wins over them). */
+export const ETCD_ENV = { username: 'PROXIMA_ETCD_USER', password: 'PROXIMA_ETCD_PASSWORD' } as const;
+
+/**
+ * Fills what the URL left out from the environment, so credentials need not sit in a URL:
+ * - `PROXIMA_ETCD_USER` / `PROXIMA_ETCD_PASSWORD` when the URL has no `user:password@`;
+ * - `PROXIMA_TLS_CA` / `PROXIMA_TLS_CERT` / `PROXIMA_TLS_KEY` (PEM file paths) when the URL asks for
+ *   TLS with `tls=1` and names none of `ca`, `cert`, `key` itself. The URL decides whether etcd is
+ *   spoken over TLS: the same variables configure the RPC, and setting them must not turn a
+ *   plaintext etcd connection into a failing TLS one.
+ */
+export function etcdEnvDefaults(
+  input: EtcdRegistryInput,
+  env: Readonly<Record<string, string | undefined>>,
+): EtcdRegistryInput {
+  const out: { -readonly [K in keyof EtcdRegistryInput]: EtcdRegistryInput[K] } = { ...input };
+  const username = env[ETCD_ENV.username];
+  if (input.username === undefined && username !== undefined && username !== '') {
+    out.username = username;
+    const password = env[ETCD_ENV.password];
+    if (password !== undefined) out.password = password;
+  } else if (input.username === undefined && env[ETCD_ENV.password] !== undefined) {
+    throw invalidArgument(ETCD_ENV.username, `${ETCD_ENV.password} needs ${ETCD_ENV.username}`);
   }
+  const tls = input.tls;
+  if (tls !== undefined && tls.ca === undefined && tls.cert === undefined && tls.key === undefined) {
+    const material = tlsMaterialFromEnv(env);
+    if (material !== undefined) out.tls = material;
+  }
+  return out;
 }
