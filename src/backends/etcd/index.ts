@@ -3,6 +3,8 @@ export { EtcdLease } from './lease.js';
 export { KeyLayout, decodeInstance, encodeInstance } from './keys.js';
 export {
   DEFAULT_PREFIX,
+  ETCD_ENV,
+  etcdEnvDefaults,
   parseEtcdUrl,
   resolveEtcdOptions,
   type EtcdRegistryInput,
