@@ -158,7 +158,8 @@ for (const c of levels) {
   );
   const raw = systems.includes('raw') ? row('raw') : undefined;
   const proxima = systems.includes('proxima') ? row('proxima') : undefined;
-  const floor = (s: System): Sample | undefined => (systems.includes(floorOf(s)) ? row(floorOf(s)) : undefined);
+  const floor = (s: System): Sample | undefined =>
+    systems.includes(floorOf(s)) ? row(floorOf(s)) : undefined;
   const times = (a: Sample | undefined, b: Sample, self: System, s: System): string =>
     a === undefined || s === self ? '–' : (a.rps / b.rps).toFixed(2) + '×';
   for (const s of systems) {

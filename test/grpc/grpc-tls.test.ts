@@ -22,7 +22,11 @@ describe('gRPC through proxima:/// with TLS upstreams', () => {
       true, // client certificates required
     );
     const servers = await Promise.all(['tls-1', 'tls-2'].map((id) => startWhoServer(id, serverCredentials)));
-    const proxima = await registerProximaResolver({ registry, locality: { region: 'eu', zone: 'eu-a' }, probe: false });
+    const proxima = await registerProximaResolver({
+      registry,
+      locality: { region: 'eu', zone: 'eu-a' },
+      probe: false,
+    });
     const ssl = (withCert: boolean): grpc.ChannelCredentials =>
       withCert
         ? grpc.credentials.createSsl(

@@ -53,7 +53,13 @@ describe('HTTP dispatcher with TLS upstreams', () => {
     });
     try {
       await registry.register(
-        { service: 'who', id: 'secure-1', address, protocol: 'http', metadata: { [TLS_METADATA_KEY]: 'true' } },
+        {
+          service: 'who',
+          id: 'secure-1',
+          address,
+          protocol: 'http',
+          metadata: { [TLS_METADATA_KEY]: 'true' },
+        },
         { ttlMs: 60_000 },
       );
       const res = await request('http://who/who', { dispatcher });
@@ -79,7 +85,13 @@ describe('HTTP dispatcher with TLS upstreams', () => {
     });
     try {
       await registry.register(
-        { service: 'who', id: 'secure-2', address, protocol: 'http', metadata: { [TLS_METADATA_KEY]: 'true' } },
+        {
+          service: 'who',
+          id: 'secure-2',
+          address,
+          protocol: 'http',
+          metadata: { [TLS_METADATA_KEY]: 'true' },
+        },
         { ttlMs: 60_000 },
       );
       await expect(request('http://who/who', { dispatcher })).rejects.toThrow();
