@@ -18,6 +18,7 @@ import {
 } from '../rpc/client/bind.js';
 import type { ServiceDefinition } from '../rpc/service/define.js';
 import { checkClientTls, clientTlsFromEnv, resolveTls } from '../rpc/tls/options.js';
+import { prepareTls } from '../rpc/tls/dial.js';
 import {
   checkClientOptions,
   silentClientLogger,
@@ -138,6 +139,8 @@ class ProximaClient implements Client {
       observer: this.observer,
       tls: tls === undefined ? undefined : checkClientTls(tls, 'client.tls'),
     };
+    // Parse the certificates now: a bad key fails createClient, not some later call.
+    if (this.deps.tls !== undefined) prepareTls(this.deps.tls, 'client.tls');
     this.caller = {
       call: (wire, payload, callOptions, info) => this.callWire(wire, payload, callOptions, info),
       prepare: (wire, info) => this.prepare(wire, info),

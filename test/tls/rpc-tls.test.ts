@@ -157,12 +157,21 @@ describe('Proxima RPC over TLS (node:tls, real sockets, certificates made by ope
 
   it('refuses bad TLS options naming the field', () => {
     expect(() => createServer({ services: [], tls: { cert: '', key: 'k' } })).toThrow(/server\.tls\.cert/);
+    expect(() => createServer({ services: [], tls: { ...serverTls(), key: certs.serverKey } })).toThrow(
+      /server\.tls\.key: expected PEM text \(-----BEGIN …\), not a file name/,
+    );
     expect(() => createServer({ services: [], tls: { ...serverTls(), requestCert: true } })).toThrow(
       /server\.tls\.ca/,
     );
-    expect(() => new RpcConnection({ host: '127.0.0.1', port: 1, tls: { cert: 'x' } })).toThrow(
-      /connection\.tls\.key/,
-    );
+    expect(
+      () => new RpcConnection({ host: '127.0.0.1', port: 1, tls: { cert: pem(certs.clientCert) } }),
+    ).toThrow(/connection\.tls\.key/);
+    // A key that belongs to another certificate: refused when the server or connection is made.
+    const mismatched = { cert: pem(certs.serverCert), key: pem(certs.clientKey) };
+    expect(() => createServer({ services: [], tls: mismatched })).toThrow(/server\.tls: node:tls cannot use/);
+    expect(
+      () => new RpcConnection({ host: '127.0.0.1', port: 1, tls: { ca: pem(certs.ca), ...mismatched } }),
+    ).toThrow(/connection\.tls: node:tls cannot use/);
   });
 });
 

@@ -10,8 +10,7 @@ import { DeadlineQueue } from './deadline-queue.js';
 import { KeepAlive, type KeepAliveOptions } from './keepalive.js';
 import { StreamTable } from '../util/stream-table.js';
 import { PendingCall, cancelled, deadlineExceeded, unset } from './pending-call.js';
-import { type Dialed, dial } from '../tls/dial.js';
-import type { ClientTlsOptions } from '../tls/options.js';
+import { type DialTls, type Dialed, dial } from '../tls/dial.js';
 
 /** Stream ids are u32 on the wire; a session stops taking calls before they wrap. */
 const MAX_STREAM_ID = 0x7fffffff;
@@ -23,8 +22,8 @@ export interface ClientSessionOptions extends FrameWriterOptions {
   readonly codecs: CodecSet;
   readonly connectTimeoutMs: number;
   readonly keepAlive: KeepAliveOptions | false;
-  /** Speak TLS (validated options); undefined for plaintext. */
-  readonly tls?: ClientTlsOptions | undefined;
+  /** Speak TLS (certificates parsed once per endpoint); undefined for plaintext. */
+  readonly tls?: DialTls | undefined;
 }
 
 /** What a session tells the connection that owns it. */

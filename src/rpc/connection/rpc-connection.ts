@@ -8,6 +8,7 @@ import type { FlushSchedule } from '../wire/writer.js';
 import { ClientSession, type ClientSessionEvents } from './client-session.js';
 import type { KeepAliveOptions } from './keepalive.js';
 import { type ClientTlsOptions, checkClientTls } from '../tls/options.js';
+import { type DialTls, prepareTls } from '../tls/dial.js';
 
 export interface RpcConnectionOptions extends TransportEndpoint {
   /** Payload codec of outgoing calls; default msgpack. Answers are read in whatever codec they use. */
@@ -59,10 +60,13 @@ export class RpcConnection implements Transport {
   private readonly codec: Codec;
   private readonly codecs: CodecSet;
   private readonly sessionEvents: ClientSessionEvents;
-  private readonly tls: ClientTlsOptions | undefined;
+  private readonly tls: DialTls | undefined;
 
   constructor(private readonly options: RpcConnectionOptions) {
-    this.tls = options.tls === undefined ? undefined : checkClientTls(options.tls, 'connection.tls');
+    this.tls =
+      options.tls === undefined
+        ? undefined
+        : prepareTls(checkClientTls(options.tls, 'connection.tls'), 'connection.tls');
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? systemRandom;
     this.codec = options.codec ?? msgpackCodec();

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { type TLSSocket, type Server as TlsServer, createServer as createTlsServer } from 'node:tls';
 import type { Clock, TimerHandle } from '../../core/clock.js';
+import { invalidArgument } from '../../core/errors.js';
 import type { RpcLogger } from '../logger.js';
 import { FLAG_PROTOCOL_ERROR, FrameType } from '../wire/frame.js';
 import { FrameWriter } from '../wire/writer.js';
@@ -36,14 +37,21 @@ export class TlsAcceptor {
   ) {
     const requestCert = options.requestCert ?? options.ca !== undefined;
     this.timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-    this.tls = createTlsServer({
-      cert: options.cert,
-      key: options.key,
-      ...(options.ca === undefined ? {} : { ca: options.ca }),
-      requestCert,
-      rejectUnauthorized: requestCert,
-      handshakeTimeout: this.timeoutMs,
-    });
+    try {
+      this.tls = createTlsServer({
+        cert: options.cert,
+        key: options.key,
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+        requestCert,
+        rejectUnauthorized: requestCert,
+        handshakeTimeout: this.timeoutMs,
+      });
+    } catch (error) {
+      throw invalidArgument(
+        'server.tls',
+        `node:tls cannot use these certificates: ${(error as Error).message}`,
+      );
+    }
     this.tls.on('secureConnection', onSecure);
     this.tls.on('tlsClientError', (error, socket) => {
       deps.logger.warn(

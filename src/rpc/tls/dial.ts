@@ -1,5 +1,6 @@
 import { type Socket, connect as connectTcp } from 'node:net';
-import { connect as connectTls } from 'node:tls';
+import { type SecureContext, connect as connectTls, createSecureContext } from 'node:tls';
+import { invalidArgument } from '../../core/errors.js';
 import { TLS_ENV } from '../../core/tls-files.js';
 import type { TransportEndpoint } from '../../transport/transport.js';
 import type { ClientTlsOptions } from './options.js';
@@ -15,8 +16,38 @@ export interface Dialed {
 
 const plain = (error: Error): string => error.message;
 
+/** What a TLS connection is opened with: the parsed certificates, made once per endpoint. */
+export interface DialTls {
+  readonly secureContext: SecureContext;
+  readonly servername?: string;
+  /** Whether a client certificate is presented (for the meaning of a refusal). */
+  readonly cert?: unknown;
+}
+
+/**
+ * Parses the PEM material once (every reconnect reuses it). A key that does not fit its
+ * certificate, or PEM that does not parse, is INVALID_ARGUMENT naming `field`.
+ */
+export function prepareTls(tls: ClientTlsOptions, field: string): DialTls {
+  let secureContext: SecureContext;
+  try {
+    secureContext = createSecureContext({
+      ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+      ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+      ...(tls.key === undefined ? {} : { key: tls.key }),
+    });
+  } catch (error) {
+    throw invalidArgument(field, `node:tls cannot use these certificates: ${(error as Error).message}`);
+  }
+  return {
+    secureContext,
+    ...(tls.servername === undefined ? {} : { servername: tls.servername }),
+    ...(tls.cert === undefined ? {} : { cert: true }),
+  };
+}
+
 /** Opens a TCP or, with `tls`, a TLS connection to `endpoint` (Nagle off either way). */
-export function dial(endpoint: TransportEndpoint, tls: ClientTlsOptions | undefined): Dialed {
+export function dial(endpoint: TransportEndpoint, tls: DialTls | undefined): Dialed {
   if (tls === undefined) {
     const socket = connectTcp({ host: endpoint.host, port: endpoint.port, noDelay: true });
     return { socket, readyEvent: 'connect', describe: plain };
@@ -24,9 +55,7 @@ export function dial(endpoint: TransportEndpoint, tls: ClientTlsOptions | undefi
   const socket = connectTls({
     host: endpoint.host,
     port: endpoint.port,
-    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
-    ...(tls.cert === undefined ? {} : { cert: tls.cert }),
-    ...(tls.key === undefined ? {} : { key: tls.key }),
+    secureContext: tls.secureContext,
     ...(tls.servername === undefined ? {} : { servername: tls.servername }),
   });
   socket.setNoDelay(true);
@@ -48,7 +77,7 @@ export function dial(endpoint: TransportEndpoint, tls: ClientTlsOptions | undefi
   };
 }
 
-function closedAfterHandshake(tls: ClientTlsOptions): Error {
+function closedAfterHandshake(tls: DialTls): Error {
   const error = new Error('the server closed the connection right after the TLS handshake');
   return Object.assign(error, {
     code: tls.cert === undefined ? 'ECONNRESET' : 'PROXIMA_CLIENT_CERT_REFUSED',
@@ -73,7 +102,7 @@ const HINTS: Readonly<Record<string, string>> = {
     'the server did not accept the client certificate (signed by a CA it does not trust?)',
 };
 
-function describeTlsError(error: Error, secured: boolean, heard: boolean, tls: ClientTlsOptions): string {
+function describeTlsError(error: Error, secured: boolean, heard: boolean, tls: DialTls): string {
   const raw = (error as { code?: unknown }).code;
   let code = typeof raw === 'string' ? raw : '';
   // Reset after our handshake and before any answer: the server refused our certificate.

@@ -44,8 +44,13 @@ export interface ClientTlsOptions {
 /** Default of {@link ServerTlsOptions.handshakeTimeoutMs}. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
+const NOT_PEM =
+  'expected PEM text (-----BEGIN …), not a file name: read the file, or name it in PROXIMA_TLS_*';
 const pem = z.union(
-  [z.string().min(1, 'must not be empty'), z.instanceof(Buffer).refine((b) => b.length > 0, 'empty')],
+  [
+    z.string().refine((t) => t.includes('-----BEGIN '), NOT_PEM),
+    z.instanceof(Buffer).refine((b) => b.includes('-----BEGIN '), NOT_PEM),
+  ],
   'expected PEM as a string or a Buffer',
 );
 
