@@ -32,6 +32,28 @@ export interface RegistryServerOptions {
   readonly tls?: TlsOptions;
   /** Rate limit seam; default unlimited. */
   readonly rateLimit?: RateLimiter;
+  /**
+   * Also serve the registry over xDS (ADS) on this port, for stock gRPC clients (docs/xds.md), with
+   * the registry's TLS settings. Needs the optional peer dependency `@grpc/grpc-js-xds`.
+   */
+  readonly xds?: RegistryXdsOptions;
+}
+
+/** The xDS port of the registry server: where it listens and its bounds (see `XdsLimitsInput`). */
+export interface RegistryXdsOptions {
+  /** Default: the registry's host. */
+  readonly host?: string;
+  /** TCP port; 0 picks a free one. */
+  readonly port: number;
+  readonly maxClients?: number;
+  readonly maxResourceNames?: number;
+  readonly maxServices?: number;
+  readonly maxQueuedResponses?: number;
+  readonly maxRequestBytes?: number;
+  readonly retryOn?: readonly (
+    'cancelled' | 'deadline-exceeded' | 'internal' | 'resource-exhausted' | 'unavailable'
+  )[];
+  readonly numRetries?: number;
 }
 
 export const DEFAULT_PORT = 7070;

@@ -19,8 +19,12 @@ import { healthRoutes } from './routes/health.js';
 import { instanceRoutes } from './routes/instances.js';
 import { leaseRoutes } from './routes/leases.js';
 import { watchRoutes } from './routes/watch.js';
-import { allowAll, unlimited } from './seams.js';
+import { allowAll, type TlsOptions, unlimited } from './seams.js';
+import { invalidArgument } from '../core/errors.js';
 import { RegistryState } from './state.js';
+import type { XdsServer } from '../xds/xds-server.js';
+import { MemoryRegistry } from '../backends/memory/memory-registry.js';
+import { createDiscoverer } from '../discovery/discoverer.js';
 
 /** A running registry server. Dispose it (or `close()`) to end watches and free the port. */
 export interface RegistryServer extends AsyncDisposable {
@@ -30,6 +34,8 @@ export interface RegistryServer extends AsyncDisposable {
   readonly port: number;
   /** The route table: mount `/metrics`, `/ui` and friends here. */
   readonly router: Router;
+  /** The xDS server, when `xds` was given. */
+  readonly xds: XdsServer | undefined;
   /** The registry state behind the API (for metrics and the dashboard). */
   readonly state: RegistryState;
   readonly logger: Logger;
@@ -125,11 +131,13 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
   const port = (server.address() as AddressInfo).port;
   const url = `${options.tls ? 'https' : 'http'}://${joinAddress(checked.host, port)}`;
   logger.info({ url }, 'registry listening');
+  const xds = options.xds === undefined ? undefined : await startXds(options, checked.host, state, logger);
 
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closed ??= (async () => {
       closing.abort();
+      await xds?.close();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await stopped;
@@ -140,10 +148,64 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
     url,
     port,
     router,
+    xds,
     state,
     logger,
     requests: requests.event,
     close,
     [Symbol.asyncDispose]: close,
+  };
+}
+
+/**
+ * The xDS port, loaded only when asked for (it loads grpc-js and the Envoy protos). It reads the
+ * server's own store through a memory registry view: the store is authoritative, so no
+ * self-preservation hold.
+ */
+async function startXds(
+  options: RegistryServerOptions,
+  host: string,
+  state: RegistryState,
+  logger: Logger,
+): Promise<XdsServer> {
+  const { startXdsServer } = await import('../xds/xds-server.js');
+  const { retryOn, ...xds } = options.xds!;
+  const registry = new MemoryRegistry({}, state.store);
+  const discoverer = createDiscoverer({ registry, selfPreservation: false, logger });
+  try {
+    const server = await startXdsServer({
+      ...xds,
+      host: xds.host ?? host,
+      ...(retryOn === undefined ? {} : { retryOn: [...retryOn] }),
+      discoverer,
+      logger: logger.child({ component: 'xds' }),
+      ...(options.tls === undefined ? {} : { tls: xdsTls(options.tls) }),
+    });
+    return {
+      ...server,
+      close: async () => {
+        await server.close();
+        await discoverer.close();
+      },
+      [Symbol.asyncDispose]: async () => {
+        await server.close();
+        await discoverer.close();
+      },
+    };
+  } catch (error) {
+    await discoverer.close();
+    throw error;
+  }
+}
+
+function xdsTls(tls: TlsOptions): { key: Buffer | string; cert: Buffer | string; ca?: Buffer | string } {
+  const one = (value: unknown, field: string): Buffer | string => {
+    if (typeof value === 'string' || Buffer.isBuffer(value)) return value;
+    throw invalidArgument(`tls.${field}`, 'the xDS port takes one PEM string or Buffer');
+  };
+  return {
+    key: one(tls.key, 'key'),
+    cert: one(tls.cert, 'cert'),
+    ...(tls.ca === undefined ? {} : { ca: one(tls.ca, 'ca') }),
   };
 }
