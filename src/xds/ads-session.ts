@@ -48,6 +48,8 @@ interface TypeState {
   acked: string;
   /** A response is owed (subscription or data changed) and not yet written. */
   dirty: boolean;
+  /** The last response is not yet ACKed or NACKed: the next one waits (and coalesces). */
+  awaiting: boolean;
   /** Digest of each resource last sent, so an unchanged set is not re-sent on every change. */
   readonly sent: Map<string, string>;
 }
@@ -58,8 +60,9 @@ type Call = ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>;
  * One ADS stream (state of the world): one client, its node locality, and per resource type the
  * subscribed names, versions, nonces and ACK/NACK state. Every response carries all subscribed
  * resources of its type (Listener and Cluster resources exist for every valid service name, so a
- * watched Listener is never deleted). Writes wait while the client has `maxQueuedResponses` unread
- * ones: what is owed is recomputed when it reads, so a client that never reads holds a bounded queue.
+ * watched Listener is never deleted). At most one response per type waits for the client's ACK or
+ * NACK, and at most `maxQueuedResponses` sit unread in the stream: what is owed is recomputed when
+ * the client answers, so a client that never reads costs a bounded amount, not one per change.
  */
 export class AdsSession implements Disposable {
   private readonly types = new Map<ResourceKind, TypeState>();
@@ -80,6 +83,11 @@ export class AdsSession implements Disposable {
       this.waitingForDrain = false;
       this.flush();
     });
+  }
+
+  /** Responses written to the stream and not yet taken by the client. */
+  get queued(): number {
+    return this.call.writableLength;
   }
 
   /** The client's node id (empty until its first request names one). */
@@ -120,6 +128,7 @@ export class AdsSession implements Disposable {
       return;
     }
     const answered = state.nonce !== undefined && request.response_nonce === state.nonce;
+    if (answered) state.awaiting = false;
     if (answered && request.error_detail) {
       stats.nacks[kind]++;
       logger.warn(
@@ -159,11 +168,15 @@ export class AdsSession implements Disposable {
         return;
       }
     }
-    // A first request, or any name added (a re-subscription too), is answered even if unchanged.
+    // A first request, or any name added (a re-subscription too), is answered even if unchanged;
+    // an assignment not known yet is sent when its service's first snapshot arrives.
     if (state.nonce === undefined || added.length > 0) {
       for (const name of added) state.sent.delete(name);
       state.dirty = true;
-      this.flush(true);
+      const known = kind !== 'endpoints' || added.some((name) => this.resource(kind, name) !== undefined);
+      this.flush(known ? kind : undefined);
+    } else if (answered && state.dirty) {
+      this.flush();
     }
   }
 
@@ -189,6 +202,7 @@ export class AdsSession implements Disposable {
         nonce: undefined,
         acked: '',
         dirty: false,
+        awaiting: false,
         sent: new Map(),
       };
       this.types.set(kind, state);
@@ -220,16 +234,24 @@ export class AdsSession implements Disposable {
     return serviceNameSchema.safeParse(name).success && this.deps.mayRead(name);
   }
 
-  /** Writes what is owed, unless the client has not read enough of what it was sent. */
-  private flush(force = false): void {
+  /**
+   * Writes what is owed, one unanswered response per type: while the client has not ACKed or
+   * NACKed the last one, changes only mark the type dirty, and the answer brings the latest state.
+   * A client that never reads never answers, so it costs one response per type, not one per change.
+   */
+  private flush(forced?: ResourceKind): void {
     for (const state of this.types.values()) {
       if (!state.dirty || this.closed) continue;
+      if (state.awaiting && state.kind !== forced) {
+        this.deps.stats.deferredWrites++;
+        continue;
+      }
       if (this.call.writableLength >= this.deps.limits.maxQueuedResponses) {
         if (!this.waitingForDrain) this.deps.stats.deferredWrites++;
         this.waitingForDrain = true;
         return;
       }
-      this.respond(state, force);
+      this.respond(state, state.kind === forced);
     }
   }
 
@@ -251,6 +273,7 @@ export class AdsSession implements Disposable {
     for (const [name, digest] of digests) state.sent.set(name, digest);
     state.version++;
     state.nonce = String(++this.nonces);
+    state.awaiting = true;
     this.deps.stats.responses[state.kind]++;
     this.deps.logger.debug(
       {

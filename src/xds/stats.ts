@@ -17,7 +17,10 @@ export interface XdsStats {
   readonly responses: Record<ResourceKind, number>;
   readonly acks: Record<ResourceKind, number>;
   readonly nacks: Record<ResourceKind, number>;
-  /** Times a response waited because the client had not read `maxQueuedResponses` earlier ones. */
+  /**
+   * Times a response waited: the client had not yet answered (ACK / NACK) the last one of its type,
+   * or had not read `maxQueuedResponses` earlier ones. What waits is coalesced, never queued.
+   */
   deferredWrites: number;
 }
 

@@ -43,6 +43,8 @@ export interface XdsServer extends AsyncDisposable {
   readonly port: number;
   /** Live counters (streams, requests, ACKs, NACKs by type…). */
   readonly stats: Readonly<XdsStats>;
+  /** Responses written and not yet taken by their clients, over all streams (bounded by `maxQueuedResponses` each). */
+  queuedResponses(): number;
   close(): Promise<void>;
 }
 
@@ -142,5 +144,10 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
       if (given === undefined) await discoverer.close();
       logger.info({ address }, 'xDS server stopped');
     })());
-  return { address, port, stats, close, [Symbol.asyncDispose]: close };
+  const queuedResponses = (): number => {
+    let total = 0;
+    for (const session of sessions) total += session.queued;
+    return total;
+  };
+  return { address, port, stats, queuedResponses, close, [Symbol.asyncDispose]: close };
 }

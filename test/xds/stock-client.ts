@@ -37,14 +37,14 @@ export class StockClient {
     return this.calls.filter((c) => c.startsWith('err '));
   }
 
-  /** Waits until the last `streak` calls all went to `id`; returns the index of the first of them. */
-  async settlesOn(id: string, streak = 20, timeoutMs = 20_000): Promise<number> {
-    return await eventually(
+  /** Waits until the last `streak` calls all went to `id`. */
+  async settlesOn(id: string, streak = 20, timeoutMs = 20_000): Promise<void> {
+    await eventually(
       () => {
         const calls = this.calls;
         if (calls.length < streak) return false;
         const tail = calls.slice(-streak);
-        return tail.every((c) => c === id) ? calls.length - streak + 1 : false;
+        return tail.every((c) => c === id);
       },
       timeoutMs,
       25,
