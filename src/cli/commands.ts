@@ -21,6 +21,10 @@ export const COMMANDS: CommandTable = Object.freeze({
     'run the registry server (the embedded default registry)',
     () => import('./commands/registry.js'),
   ),
+  xds: entry(
+    'serve the registry over xDS to stock gRPC clients; `xds bootstrap` prints a client bootstrap',
+    () => import('./commands/xds.js'),
+  ),
   register: entry('keep an instance registered until SIGINT/SIGTERM', () => import('./commands/register.js')),
   ls: entry('list services and their instances', () => import('./commands/ls.js')),
   watch: entry("print a service's changes as they happen", () => import('./commands/watch.js')),

@@ -24,3 +24,4 @@ export * from './tracing/trace-context.js';
 export * from './tracing/span.js';
 export * from './tracing/context.js';
 export * from './tracing/propagation.js';
+export * from './metrics/xds-metrics.js';

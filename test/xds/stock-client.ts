@@ -18,8 +18,13 @@ export class StockClient {
     service = 'who',
   ): StockClient {
     const bootstrap = xdsBootstrap({ nodeId: name, server, ...locality });
+    return StockClient.withBootstrap(group, name, JSON.stringify(bootstrap), service);
+  }
+
+  /** Starts a client with this bootstrap JSON (as `proxima xds bootstrap` prints it). */
+  static withBootstrap(group: ProcessGroup, name: string, bootstrap: string, service = 'who'): StockClient {
     const child = group.start(name, process.execPath, ['--import', 'tsx', MAIN], {
-      GRPC_XDS_BOOTSTRAP_CONFIG: JSON.stringify(bootstrap),
+      GRPC_XDS_BOOTSTRAP_CONFIG: bootstrap,
       SERVICE: service,
       PACE_MS: '10',
     });

@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { collectProcessMetrics } from '../../observability/metrics/process-metrics.js';
 import { mountMetrics } from '../../observability/metrics/registry-server-metrics.js';
+import { collectXdsMetrics } from '../../observability/metrics/xds-metrics.js';
 import { DEFAULT_PORT, startRegistryServer } from '../../server/index.js';
 import { defineCommand } from '../command.js';
 import { COMMON_FLAGS, registryUrl } from '../common.js';
@@ -14,13 +15,15 @@ const DEFAULT_HOST = '127.0.0.1';
  * once it listens (scripts wait for it) and closes cleanly on SIGINT/SIGTERM.
  */
 export const command = defineCommand({
-  usage: '[--host HOST] [--port PORT]',
+  usage: '[--host HOST] [--port PORT] [--xds-port PORT]',
   description: [
     'Runs the Proxima registry server: HTTP/JSON API, Server-Sent-Events watches, TTL leases.',
     'Its state is soft: after a restart, registrars re-register within a keep-alive period.',
     'Without --host/--port it listens where --registry (or $PROXIMA_REGISTRY) points when that is',
     `an http:// URL, else on ${DEFAULT_HOST}:${DEFAULT_PORT}. Prints "registry listening on URL" when ready.`,
     'Prometheus metrics (registry size, watches, requests, process) are served at /metrics.',
+    'With --xds-port it also serves the registry over xDS to stock gRPC clients and prints',
+    '"xds listening on HOST:PORT" (needs the optional package @grpc/grpc-js-xds; docs/xds.md).',
   ].join('\n'),
   flags: {
     host: { type: 'string', placeholder: 'HOST', description: `interface to bind (default ${DEFAULT_HOST})` },
@@ -29,6 +32,12 @@ export const command = defineCommand({
       placeholder: 'PORT',
       description: `TCP port, 0 for any free one (default ${DEFAULT_PORT})`,
     },
+    'xds-port': {
+      type: 'string',
+      placeholder: 'PORT',
+      description:
+        'also serve xDS (ADS) to stock gRPC clients on this port, 0 for any free one (docs/xds.md)',
+    },
     ...COMMON_FLAGS,
   },
   positionals: [],
@@ -36,11 +45,20 @@ export const command = defineCommand({
     const served = servedAddress(registryUrl(flags.registry, env));
     const port = flags.port === undefined ? served.port : parsePortFlag(flags.port, '--port', true);
     const host = flags.host ?? served.host;
-    const server = await startRegistryServer({ host, port, logger });
+    const xdsPort =
+      flags['xds-port'] === undefined ? undefined : parsePortFlag(flags['xds-port'], '--xds-port', true);
+    const server = await startRegistryServer({
+      host,
+      port,
+      logger,
+      ...(xdsPort === undefined ? {} : { xds: { port: xdsPort } }),
+    });
     const metrics = new Registry();
     collectProcessMetrics(metrics);
+    if (server.xds !== undefined) collectXdsMetrics(server.xds, metrics);
     using _metrics = mountMetrics(server, metrics);
     stdout.write(`registry listening on ${server.url}\n`);
+    if (server.xds !== undefined) stdout.write(`xds listening on ${server.xds.address}\n`);
     await aborted(signal);
     logger.info({ url: server.url }, 'shutting down');
     await server.close();

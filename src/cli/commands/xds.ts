@@ -1,0 +1,102 @@
+import { invalidArgument } from '../../core/errors.js';
+import { defineCommand } from '../command.js';
+import { asFlagError, COMMON_FLAGS, openRegistryFlag } from '../common.js';
+import { aborted } from '../shutdown.js';
+import { parsePortFlag } from '../values.js';
+
+const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_XDS_PORT = 18_000;
+
+/**
+ * `proxima xds`: an xDS (ADS) server over any registry, for stock gRPC clients; `proxima xds
+ * bootstrap` prints the bootstrap JSON such a client needs.
+ */
+export const command = defineCommand({
+  usage:
+    '[--registry URL] [--host HOST] [--port PORT] [--retry-on CODES] | bootstrap --node-id ID [--region R --zone Z --subzone S] [--server HOST:PORT]',
+  description: [
+    'Serves the registry over xDS (ADS, state of the world, v3) so stock gRPC clients (grpc-js-xds,',
+    "grpc-go, grpc-java, Envoy) dial xds:///SERVICE and get Proxima's locality tiers, computed for",
+    "each client from its bootstrap's node.locality. Watches --registry (memory:, http://, etcd://)",
+    'through Proxima discovery. Prints "xds listening on HOST:PORT" when ready. See docs/xds.md.',
+    '`proxima xds bootstrap` prints the bootstrap JSON for GRPC_XDS_BOOTSTRAP / GRPC_XDS_BOOTSTRAP_CONFIG.',
+  ].join('\n'),
+  flags: {
+    host: { type: 'string', placeholder: 'HOST', description: `interface to bind (default ${DEFAULT_HOST})` },
+    port: {
+      type: 'string',
+      placeholder: 'PORT',
+      description: `TCP port of the xDS server, 0 for any free one (default ${DEFAULT_XDS_PORT})`,
+    },
+    'retry-on': {
+      type: 'string',
+      placeholder: 'CODES',
+      description: 'route retry policy: gRPC codes clients retry on, e.g. unavailable (default none)',
+    },
+    'node-id': { type: 'string', placeholder: 'ID', description: 'bootstrap: the node id of the client' },
+    region: { type: 'string', placeholder: 'R', description: 'bootstrap: the region of the client' },
+    zone: { type: 'string', placeholder: 'Z', description: 'bootstrap: the zone of the client' },
+    subzone: { type: 'string', placeholder: 'S', description: 'bootstrap: the subzone of the client' },
+    server: {
+      type: 'string',
+      placeholder: 'HOST:PORT',
+      description: `bootstrap: the xDS server (default ${DEFAULT_HOST}:${DEFAULT_XDS_PORT})`,
+    },
+    ...COMMON_FLAGS,
+  },
+  positionals: [{ name: 'ACTION', description: '`bootstrap` to print a client bootstrap', required: false }],
+  async run({ flags, positionals }, context) {
+    const action = positionals.ACTION;
+    if (action === 'bootstrap') {
+      const { xdsBootstrap } = await import('../../xds/bootstrap.js');
+      const nodeId = flags['node-id'];
+      if (nodeId === undefined) throw invalidArgument('--node-id', 'required by bootstrap');
+      const bootstrap = withFlagNames(() =>
+        xdsBootstrap({
+          nodeId,
+          ...(flags.server === undefined ? {} : { server: flags.server }),
+          ...(flags.region === undefined ? {} : { region: flags.region }),
+          ...(flags.zone === undefined ? {} : { zone: flags.zone }),
+          ...(flags.subzone === undefined ? {} : { subzone: flags.subzone }),
+        }),
+      );
+      context.stdout.write(`${JSON.stringify(bootstrap, null, 2)}\n`);
+      return 0;
+    }
+    if (action !== undefined)
+      throw invalidArgument('ACTION', `expected "bootstrap" or nothing, got "${action}"`);
+    const { startXdsServer } = await import('../../xds/xds-server.js');
+    await using registry = await openRegistryFlag(flags.registry, context);
+    const retryOn = flags['retry-on'] === undefined ? [] : flags['retry-on'].split(',').map((c) => c.trim());
+    const server = await startXdsServer({
+      registry,
+      host: flags.host ?? DEFAULT_HOST,
+      port: flags.port === undefined ? DEFAULT_XDS_PORT : parsePortFlag(flags.port, '--port', true),
+      logger: context.logger,
+      ...(retryOn.length === 0 ? {} : { retryOn: retryOn as ['unavailable'] }),
+    }).catch((error: unknown) => {
+      throw asFlagError(error, FLAG_NAMES);
+    });
+    context.stdout.write(`xds listening on ${server.address}\n`);
+    await aborted(context.signal);
+    await server.close();
+    return 0;
+  },
+});
+
+const FLAG_NAMES = {
+  'bootstrap.nodeId': '--node-id',
+  'bootstrap.server': '--server',
+  'bootstrap.region': '--region',
+  'bootstrap.zone': '--zone',
+  'bootstrap.subzone': '--subzone',
+  'xds.retryOn': '--retry-on',
+};
+
+function withFlagNames<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    throw asFlagError(error, FLAG_NAMES);
+  }
+}
