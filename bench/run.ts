@@ -44,6 +44,12 @@ const BENCHES: readonly Bench[] = [
     args: ['bench/etcd-vs-server/main.ts'],
     recordable: true,
   },
+  {
+    name: 'xds',
+    what: "registry change to routing change: stock grpc-js-xds client on the xDS port vs Proxima's resolver",
+    args: ['bench/xds/routing-change.ts'],
+    recordable: true,
+  },
 ];
 
 const argv = process.argv.slice(2);
