@@ -182,7 +182,10 @@ async function startXds(
       ...(options.tls === undefined ? {} : { tls: xdsTls(options.tls) }),
     });
     return {
-      ...server,
+      address: server.address,
+      port: server.port,
+      stats: server.stats,
+      queuedResponses: () => server.queuedResponses(),
       close: async () => {
         await server.close();
         await discoverer.close();
