@@ -4,7 +4,7 @@
  * (clients, names, services, unread responses), garbage on the wire, and TLS / mTLS.
  */
 import { readFile } from 'node:fs/promises';
-import { credentials, status } from '@grpc/grpc-js';
+import { credentials, Metadata, status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRegistry } from '../../src/backends/memory/memory-registry.js';
 import type { Registration } from '../../src/registry/registry.js';
@@ -244,7 +244,22 @@ describe('bounds', () => {
     await c3.response(1);
   });
 
-  it('holds at most maxQueuedResponses for a client that never reads, and sends it the latest state when it does', async () => {
+  it('holds at most maxQueuedResponses unread for a client that keeps re-subscribing without reading', async () => {
+    const { xds } = await start({ maxQueuedResponses: 4 });
+    const slow = client(xds, { read: false });
+    // Each request adds names (so each must be answered), 400 Listeners per answer: flow control
+    // windows fill after the first answers, and without the bound every later one would wait in memory.
+    const names = (round: number): string[] => Array.from({ length: 400 }, (_, i) => `svc-${round % 2}-${i}`);
+    slow.send({ node: nodeA, type_url: TYPE_URL.listener, resource_names: names(0) });
+    for (let round = 1; round <= 200; round++)
+      slow.send({ type_url: TYPE_URL.listener, resource_names: names(round) });
+    await eventually(() => xds.stats.requests === 201);
+    expect(xds.stats.deferredWrites).toBeGreaterThan(0);
+    expect(xds.stats.responses.listener).toBeLessThan(100);
+    expect(xds.queuedResponses()).toBeLessThanOrEqual(4);
+  });
+
+  it('costs one response per type for a client that never answers, and sends it the latest state when it does', async () => {
     const { xds } = await start({ maxQueuedResponses: 4 });
     // Large assignments fill HTTP/2 flow control windows quickly.
     const registrations = await Promise.all(
@@ -284,6 +299,42 @@ describe('bounds', () => {
       return first?.load_balancing_weight.value === changes;
     }, 20_000);
   }, 60_000);
+});
+
+describe('options', () => {
+  it('names the bad option', async () => {
+    const memory = new MemoryRegistry();
+    open.push(memory);
+    await expect(startXdsServer({ registry: memory, port: 0, maxClients: 0 })).rejects.toThrow(
+      /^xds\.maxClients:/,
+    );
+    await expect(
+      startXdsServer({ registry: memory, port: 0, retryOn: ['sometimes' as 'unavailable'] }),
+    ).rejects.toThrow(/^xds\.retryOn\.0:/);
+    await expect(startXdsServer({ port: 0 })).rejects.toThrow(/^xds\.registry:/);
+  });
+
+  it('serves a stream only the services its readAccess allows', async () => {
+    const { xds } = await start({
+      readAccess: (call) => {
+        const token = call.metadata.get('authorization')[0];
+        return (service) => token === 'Bearer reader' && service !== 'secret';
+      },
+    });
+    await register('a1', 'r1', 'a', 1001);
+    await register('s1', 'r1', 'a', 1002, 'secret');
+    const metadata = new Metadata();
+    metadata.set('authorization', 'Bearer reader');
+    const reader = client(xds, { metadata, ack: true });
+    reader.send({ node: nodeA, type_url: TYPE_URL.endpoints, resource_names: ['who', 'secret'] });
+    const served = await eventually(() => reader.responses.find((r) => r.resources.length > 0));
+    expect(
+      served!.resources.map((r) => (decodeResource(r) as { cluster_name: string }).cluster_name),
+    ).toEqual(['who']);
+    const stranger = client(xds);
+    stranger.send({ node: nodeA, type_url: TYPE_URL.listener, resource_names: ['who'] });
+    expect((await stranger.response(1)).resources).toEqual([]);
+  });
 });
 
 describe('malformed and hostile clients', () => {
