@@ -109,9 +109,18 @@ try {
   await server.close();
 }
 
+/** Median time between two answers: the resolution of this caller's samples. */
+const period = (c: Caller): string => {
+  const gaps = c.calls.slice(1).map((call, i) => call.at - c.calls[i]!.at);
+  return quantile(
+    [...gaps].sort((x, y) => x - y),
+    0.5,
+  ).toFixed(1);
+};
 const errors = callers.map(
   (c) =>
-    `${c.name}: ${c.calls.filter((x) => x.id.startsWith('err')).length} errors in ${c.calls.length} calls`,
+    `${c.name}: ${c.calls.filter((x) => x.id.startsWith('err')).length} errors in ${c.calls.length} calls, ` +
+    `median ${period(c)} ms between answers`,
 );
 const row = (name: string, what: string, values: number[]): string => {
   const sorted = [...values].sort((x, y) => x - y);
@@ -133,9 +142,10 @@ if (record) {
     "Time from a registry change (the PATCH of an instance's status, sent to the registry server) to the",
     'first call of a stock grpc-js client that follows it: `@grpc/grpc-js-xds` 1.14.1 fed by the',
     "registry's xDS port, next to the same grpc-js client on Proxima's own resolver. Both callers run",
-    'at once, each in its own process, calling 2 ms apart (a sample includes up to one call period).',
-    'The machine was shared with other work while this ran (2 cores): read the numbers as an order of',
-    'magnitude.',
+    'at once, each in its own process, calling 2 ms apart; a sample includes up to one period between',
+    'answers (given below: on a loaded machine it is far above 2 ms). The machine was shared with other',
+    'work while this ran (2 cores, load average around 20): read the numbers as an order of magnitude,',
+    'and the two callers against each other (same run, same load).',
     '',
     '```',
     `npm run bench -- --only xds   # node --import tsx bench/xds/routing-change.ts --rounds ${rounds}`,
