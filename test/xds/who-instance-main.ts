@@ -1,7 +1,7 @@
 /**
  * One instance of `who` in its own process, so a test can SIGKILL it: a real grpc-js server that
  * registers itself (protocol grpc) in REGISTRY with ID, REGION and ZONE, TTL 2 s renewed every 500 ms, and prints
- * `ready ADDRESS`.
+ * `ready ADDRESS`. SIGUSR1 / SIGUSR2 mark it DRAINING / UP (then it prints `status …`).
  */
 import { openRegistry } from '../../src/registry/open.js';
 import { startWhoServer } from '../grpc/who-server.js';
@@ -21,4 +21,12 @@ const registration = await registry.register(
 );
 // Kept alive like a registrar would: when the process is SIGKILLed, the lease expires within 2 s.
 setInterval(() => void registration.keepAlive().catch(() => undefined), 500);
+// SIGUSR1 drains it, SIGUSR2 brings it back, as an operator or a shutdown hook would.
+for (const [signal, status] of [
+  ['SIGUSR1', 'DRAINING'],
+  ['SIGUSR2', 'UP'],
+] as const)
+  process.on(signal, () => {
+    void registration.update({ status }).then(() => process.stdout.write(`status ${status}\n`));
+  });
 process.stdout.write(`ready ${address}\n`);
