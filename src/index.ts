@@ -148,7 +148,12 @@ export {
   type RegistrarOptions,
   type RegistrarState,
 } from './registrar/index.js';
-export { startRegistryServer, type RegistryServer, type RegistryServerOptions } from './server/index.js';
+export {
+  startRegistryServer,
+  type RegistryServer,
+  type RegistryServerOptions,
+  type RegistryXdsOptions,
+} from './server/index.js';
 
 // ── Discovery, routing and balancing (the client's parts, for composing your own) ───────────────
 export {
@@ -192,6 +197,7 @@ export {
   clientMetrics,
   collectProcessMetrics,
   collectRouterMetrics,
+  collectXdsMetrics,
   metricsInterceptor,
   metricsRoute,
   mountMetrics,

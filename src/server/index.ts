@@ -8,6 +8,7 @@ export {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_HEARTBEAT_MS,
   type RegistryServerOptions,
+  type RegistryXdsOptions,
 } from './options.js';
 export { Router, type Route, type RouteContext, type RouteHandler } from './router.js';
 export { HttpError, readJsonBody, sendJson, sendError, sendNoContent } from './http-io.js';

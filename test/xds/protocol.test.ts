@@ -227,6 +227,16 @@ describe('bounds', () => {
     });
   });
 
+  it('refuses a request larger than maxRequestBytes', async () => {
+    const { xds } = await start({ maxRequestBytes: 4096 });
+    const c = client(xds);
+    c.send({ node: { id: 'x'.repeat(5000) }, type_url: TYPE_URL.listener, resource_names: ['who'] });
+    expect((await c.ended).code).toBe(status.RESOURCE_EXHAUSTED);
+    const good = client(xds);
+    good.send({ node: nodeA, type_url: TYPE_URL.listener, resource_names: ['who'] });
+    expect((await good.response(1)).resources).toHaveLength(1);
+  });
+
   it('watches at most maxServices services for all clients together', async () => {
     const { xds } = await start({ maxServices: 2 });
     const c1 = client(xds);
