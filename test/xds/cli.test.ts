@@ -2,10 +2,13 @@
  * The command line: `proxima registry --xds-port`, a standalone `proxima xds --registry URL`, and
  * a stock client started with nothing but what `proxima xds bootstrap` printed.
  */
+import { readFile } from 'node:fs/promises';
+import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRegistry } from '../../src/registry/open.js';
 import { TYPE_URL } from '../../src/xds/type-urls.js';
 import { startWhoServer } from '../grpc/who-server.js';
+import { makeTestCertificates } from '../support/certs.js';
 import { freePort } from '../support/ports.js';
 import { eventually, ProcessGroup } from '../support/processes.js';
 import { RawAdsClient } from './raw-ads-client.js';
@@ -83,4 +86,32 @@ describe('proxima xds', () => {
     expect((await standalone.exited).code).toBe(0);
     expect((await registryProcess.exited).code).toBe(0);
   }, 90_000);
+
+  it('serves mTLS with PROXIMA_TLS_CERT, PROXIMA_TLS_KEY and PROXIMA_TLS_CA', async () => {
+    const certs = await makeTestCertificates();
+    try {
+      const xds = group.proxima('xds-tls', ['xds', '--registry', 'memory:', '--port', '0'], {
+        PROXIMA_LOG_LEVEL: 'warn',
+        PROXIMA_TLS_CERT: certs.serverCert,
+        PROXIMA_TLS_KEY: certs.serverKey,
+        PROXIMA_TLS_CA: certs.ca,
+      });
+      const address = (await xds.waitForLine(/^xds listening on /, 30_000)).slice('xds listening on '.length);
+      const [ca, key, cert] = await Promise.all(
+        [certs.ca, certs.clientKey, certs.clientCert].map((f) => readFile(f)),
+      );
+      const ok = new RawAdsClient(address, { creds: credentials.createSsl(ca!, key!, cert!) });
+      ok.send({ node: { id: 'tls' }, type_url: TYPE_URL.listener, resource_names: ['who'] });
+      expect((await ok.response(1)).resources).toHaveLength(1);
+      ok.close();
+      const plain = new RawAdsClient(address);
+      plain.send({ node: { id: 'plain' }, type_url: TYPE_URL.listener, resource_names: ['who'] });
+      expect((await plain.ended).code).toBe(status.UNAVAILABLE);
+      plain.close();
+      xds.signal('SIGTERM');
+      expect((await xds.exited).code).toBe(0);
+    } finally {
+      await certs.remove();
+    }
+  }, 60_000);
 });

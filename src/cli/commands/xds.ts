@@ -1,4 +1,5 @@
 import { invalidArgument } from '../../core/errors.js';
+import { tlsMaterialFromEnv } from '../../core/tls-files.js';
 import { defineCommand } from '../command.js';
 import { asFlagError, COMMON_FLAGS, openRegistryFlag } from '../common.js';
 import { aborted } from '../shutdown.js';
@@ -19,6 +20,7 @@ export const command = defineCommand({
     "grpc-go, grpc-java, Envoy) dial xds:///SERVICE and get Proxima's locality tiers, computed for",
     "each client from its bootstrap's node.locality. Watches --registry (memory:, http://, etcd://)",
     'through Proxima discovery. Prints "xds listening on HOST:PORT" when ready. See docs/xds.md.',
+    'With $PROXIMA_TLS_CERT and $PROXIMA_TLS_KEY it serves TLS; with $PROXIMA_TLS_CA too, mTLS.',
     '`proxima xds bootstrap` prints the bootstrap JSON for GRPC_XDS_BOOTSTRAP / GRPC_XDS_BOOTSTRAP_CONFIG.',
   ].join('\n'),
   flags: {
@@ -68,8 +70,13 @@ export const command = defineCommand({
     const { startXdsServer } = await import('../../xds/xds-server.js');
     await using registry = await openRegistryFlag(flags.registry, context);
     const retryOn = flags['retry-on'] === undefined ? [] : flags['retry-on'].split(',').map((c) => c.trim());
+    // PROXIMA_TLS_CERT + PROXIMA_TLS_KEY serve TLS; with PROXIMA_TLS_CA, client certificates are required.
+    const tls = tlsMaterialFromEnv(context.env);
     const server = await startXdsServer({
       registry,
+      ...(tls?.cert === undefined || tls.key === undefined
+        ? {}
+        : { tls: { cert: tls.cert, key: tls.key, ...(tls.ca === undefined ? {} : { ca: tls.ca }) } }),
       host: flags.host ?? DEFAULT_HOST,
       port: flags.port === undefined ? DEFAULT_XDS_PORT : parsePortFlag(flags.port, '--port', true),
       logger: context.logger,
