@@ -50,6 +50,8 @@ interface TypeState {
   dirty: boolean;
   /** The last response is not yet ACKed or NACKed: the next one waits (and coalesces). */
   awaiting: boolean;
+  /** Names were added: answer even if nothing changed and even if the last response is unanswered. */
+  owed: boolean;
   /** Digest of each resource last sent, so an unchanged set is not re-sent on every change. */
   readonly sent: Map<string, string>;
 }
@@ -79,11 +81,14 @@ export class AdsSession implements Disposable {
     private readonly deps: SessionDeps,
   ) {
     call.on('data', (request: DiscoveryRequest) => this.onRequest(request));
-    call.on('drain', () => {
-      this.waitingForDrain = false;
-      this.flush();
-    });
   }
+
+  /** A written response left the stream's queue: what waited for room may go now. */
+  private readonly written = (): void => {
+    if (!this.waitingForDrain || this.closed) return;
+    this.waitingForDrain = false;
+    this.flush();
+  };
 
   /** Responses written to the stream and not yet taken by the client. */
   get queued(): number {
@@ -173,8 +178,9 @@ export class AdsSession implements Disposable {
     if (state.nonce === undefined || added.length > 0) {
       for (const name of added) state.sent.delete(name);
       state.dirty = true;
-      const known = kind !== 'endpoints' || added.some((name) => this.resource(kind, name) !== undefined);
-      this.flush(known ? kind : undefined);
+      if (kind !== 'endpoints' || added.some((name) => this.resource(kind, name) !== undefined))
+        state.owed = true;
+      this.flush();
     } else if (answered && state.dirty) {
       this.flush();
     }
@@ -203,6 +209,7 @@ export class AdsSession implements Disposable {
         acked: '',
         dirty: false,
         awaiting: false,
+        owed: false,
         sent: new Map(),
       };
       this.types.set(kind, state);
@@ -239,10 +246,10 @@ export class AdsSession implements Disposable {
    * NACKed the last one, changes only mark the type dirty, and the answer brings the latest state.
    * A client that never reads never answers, so it costs one response per type, not one per change.
    */
-  private flush(forced?: ResourceKind): void {
+  private flush(): void {
     for (const state of this.types.values()) {
       if (!state.dirty || this.closed) continue;
-      if (state.awaiting && state.kind !== forced) {
+      if (state.awaiting && !state.owed) {
         this.deps.stats.deferredWrites++;
         continue;
       }
@@ -251,12 +258,14 @@ export class AdsSession implements Disposable {
         this.waitingForDrain = true;
         return;
       }
-      this.respond(state, state.kind === forced);
+      this.respond(state);
     }
   }
 
-  private respond(state: TypeState, force: boolean): void {
+  private respond(state: TypeState): void {
+    const force = state.owed;
     state.dirty = false;
+    state.owed = false;
     const resources: AnyMessage[] = [];
     let changed = force;
     const digests = new Map<string, string>();
@@ -285,13 +294,17 @@ export class AdsSession implements Disposable {
       },
       'xDS response',
     );
-    this.call.write({
-      version_info: String(state.version),
-      resources,
-      type_url: TYPE_URL[state.kind],
-      nonce: state.nonce,
-      control_plane: { identifier: this.deps.controlPlane },
-    } satisfies DiscoveryResponse);
+    this.call.write(
+      {
+        version_info: String(state.version),
+        resources,
+        type_url: TYPE_URL[state.kind],
+        nonce: state.nonce,
+        control_plane: { identifier: this.deps.controlPlane },
+      } satisfies DiscoveryResponse,
+      // Not 'drain': that fires only past the stream's own high-water mark, which may be above ours.
+      this.written,
+    );
   }
 
   private resource(kind: ResourceKind, name: string): AnyMessage | undefined {

@@ -267,6 +267,12 @@ describe('bounds', () => {
     expect(xds.stats.deferredWrites).toBeGreaterThan(0);
     expect(xds.stats.responses.listener).toBeLessThan(100);
     expect(xds.queuedResponses()).toBeLessThanOrEqual(4);
+    // Once it reads, what waited goes out with no further request, ending on its latest subscription.
+    slow.stream.resume();
+    const last = await eventually(() =>
+      slow.responses.length === xds.stats.responses.listener ? slow.responses.at(-1) : undefined,
+    );
+    expect((decodeResource(last!.resources[0]!) as { name: string }).name).toBe('svc-0-0');
   });
 
   it('costs one response per type for a client that never answers, and sends it the latest state when it does', async () => {
