@@ -63,7 +63,7 @@ describe('proxima xds', () => {
         node: { id: 'cli-client', locality: { region: 'r1', zone: 'a' } },
       });
       const client = StockClient.withBootstrap(group, 'client', bootstrap);
-      await client.settlesOn('a-1', 10);
+      await client.settlesOn('a-1', 10, 60_000);
       expect(client.errors).toEqual([]);
       await client.process.stop();
 
@@ -85,7 +85,7 @@ describe('proxima xds', () => {
     registryProcess.signal('SIGTERM');
     expect((await standalone.exited).code).toBe(0);
     expect((await registryProcess.exited).code).toBe(0);
-  }, 90_000);
+  }, 150_000);
 
   it('serves mTLS with PROXIMA_TLS_CERT, PROXIMA_TLS_KEY and PROXIMA_TLS_CA', async () => {
     const certs = await makeTestCertificates();

@@ -54,7 +54,7 @@ async function scenario(backend: Backend): Promise<void> {
       REGION: 'r1',
       ZONE: 'a',
     });
-    await a1.waitForLine('ready');
+    await a1.waitForLine('ready', 60_000);
     await instance(registry, 'b-1', 'r1', 'b');
     await instance(registry, 'c-1', 'r2', 'c');
     // Not served over xDS: another protocol, and a host name (xDS clients take IP literals only).
