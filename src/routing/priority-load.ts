@@ -20,6 +20,8 @@ export interface PriorityLoad {
  * total availability is under 100%. So a level 71% healthy keeps ~99% of the traffic (1.4 · 0.71)
  * and at 50% keeps 70%. A level panics (uses all its endpoints) when the total is under 100% and its
  * own healthy share is below `panicThreshold`; when all levels panic, loads follow endpoint counts.
+ * `panicThreshold: 0` turns panic off: with no healthy endpoint anywhere, no level takes traffic
+ * and picks fail (Envoy's `DisablePanicMode`), instead of spreading over ejected endpoints.
  */
 export function priorityLoad(
   levels: readonly LevelHealth[],
@@ -36,7 +38,8 @@ export function priorityLoad(
   const panic = levels.map((l, i) => normalized < 1 && listed[i]! && l.healthy / l.total < panicThreshold);
   const totalPanic = listed.some(Boolean) && panic.every((p, i) => p || !listed[i]);
   const loads = new Array<number>(n).fill(0);
-  if (totalPanic || normalized === 0) {
+  if (normalized === 0 && !totalPanic) return { loads, panic, totalPanic: false };
+  if (totalPanic) {
     const total = levels.reduce((a, l) => a + l.total, 0);
     if (total > 0) levels.forEach((l, i) => (loads[i] = l.total / total));
     return { loads, panic: levels.map((_, i) => listed[i]!), totalPanic: total > 0 };
