@@ -13,8 +13,10 @@ export interface WeightedRoundRobinOptions {
  * nginx's smooth weighted round robin: every pick adds each endpoint's effective weight to its
  * current weight, picks the largest current and subtracts the total from it. Over a cycle of
  * Σweights picks each endpoint is chosen exactly `weight` times, interleaved rather than in runs.
- * A failure drops the effective weight by `weight / maxFails`; it climbs back by 1 per pick.
- * Weights are the health-adjusted weights at build time.
+ * A failure drops the effective weight by `weight / maxFails`; it climbs back by 1 per pick, never
+ * past the weight (nginx: `if (effective_weight < weight) effective_weight++`, in integers, so it
+ * lands on the weight; ours are fractional and are capped there). Weights are the health-adjusted
+ * weights at build time.
  */
 export function weightedRoundRobinBalancer(options: WeightedRoundRobinOptions): Balancer {
   return {
@@ -60,7 +62,7 @@ class SmoothWeightedPicker implements Picker {
       const e = effective[i]!;
       current[i]! += e;
       total += e;
-      if (e < weight[i]!) effective[i] = e + 1;
+      if (e < weight[i]!) effective[i] = Math.min(weight[i]!, e + 1);
       if (best < 0 || current[i]! > current[best]!) best = i;
     }
     if (best < 0) return this.fail;
