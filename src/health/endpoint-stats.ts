@@ -84,7 +84,15 @@ export class EndpointStats implements CallTracker {
 
   /** Clock time until which the endpoint is ejected; 0 when not ejected. */
   ejectedUntil = 0;
+  /** Ejections so far (only grows: metrics count them). */
   timesEjected = 0;
+  /**
+   * Envoy's ejection time backoff: an ejection lasts base × this. Grows by one per ejection (while
+   * base × it is under max + base) and drops by one per whole outlier interval spent in the pool.
+   */
+  ejectionMultiplier = 0;
+  /** Clock time since which the endpoint has been in the pool (not ejected). */
+  inPoolSince: number;
   ejectionReason = '';
   /** Health share of the registered weight, in [floor, 1]. */
   weightFactor = 1;
@@ -119,6 +127,7 @@ export class EndpointStats implements CallTracker {
     this.cost = initialCostMs;
     this.stamp = host.now;
     this.weightChangedAt = host.now;
+    this.inPoolSince = host.now;
     this.loadDivisor = endpoint.instance.weight / 100;
     this.breaker = breaker;
     this.group = { pending: 0 };

@@ -73,7 +73,16 @@ export class HealthPolicy implements HealthHooks {
       const cap = Math.max(1, Math.floor((this.pool.size * o.maxEjectionPercent) / 100));
       if (this.pool.ejected < cap) {
         s.timesEjected++;
-        const ms = Math.min(Math.max(o.baseEjectionMs, o.maxEjectionMs), o.baseEjectionMs * s.timesEjected);
+        // Envoy: each healthy interval took one off the multiplier; it grows by one per ejection
+        // until base × it reaches max + base, so it never needs more than that many intervals to fall.
+        const healthyIntervals = o.intervalMs > 0 ? Math.floor((now - s.inPoolSince) / o.intervalMs) : 0;
+        s.ejectionMultiplier = Math.max(0, s.ejectionMultiplier - healthyIntervals);
+        if (s.ejectionMultiplier * o.baseEjectionMs < o.maxEjectionMs + o.baseEjectionMs)
+          s.ejectionMultiplier++;
+        const ms = Math.min(
+          Math.max(o.baseEjectionMs, o.maxEjectionMs),
+          o.baseEjectionMs * s.ejectionMultiplier,
+        );
         s.ejectedUntil = now + ms;
         s.ejectionReason = `${s.consecutiveFailures} consecutive failures (ejection #${s.timesEjected})`;
         this.pool.ejected++;
@@ -94,7 +103,7 @@ export class HealthPolicy implements HealthHooks {
 
   /** Applies the passage of time to one endpoint (ejection end, half-open, weight recovery). */
   refresh(s: EndpointStats, now: number): void {
-    if (s.ejectedUntil !== 0 && now >= s.ejectedUntil) this.unEject(s);
+    if (s.ejectedUntil !== 0 && now >= s.ejectedUntil) this.unEject(s, s.ejectedUntil);
     s.breaker?.refresh(now);
     this.recoverWeight(s, now, 0);
     this.settle(s);
@@ -115,11 +124,13 @@ export class HealthPolicy implements HealthHooks {
 
   /** The endpoint leaves the pool for good: release its ejection slot. */
   forget(s: EndpointStats): void {
-    if (s.ejectedUntil !== 0) this.unEject(s);
+    if (s.ejectedUntil !== 0) this.unEject(s, s.ejectedUntil);
   }
 
-  private unEject(s: EndpointStats): void {
+  /** Ends an ejection; `backAt` is when the endpoint is back in the pool (its ejection's end). */
+  private unEject(s: EndpointStats, backAt: number): void {
     s.ejectedUntil = 0;
+    s.inPoolSince = backAt;
     s.ejectionReason = '';
     s.consecutiveFailures = 0;
     if (this.pool.ejected > 0) this.pool.ejected--;

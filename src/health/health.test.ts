@@ -31,6 +31,32 @@ describe('outlier ejection', () => {
     expect(changes).toBeGreaterThan(0);
   });
 
+  it('forgets old ejections: one off the multiplier per healthy 10 s interval (Envoy), not 300 s for ever', async () => {
+    const clock = new FakeClock();
+    const pool = testPool(clock, noBreaker);
+    const [s] = pool.sync(testEndpoints(1));
+    const ejectFor = async (): Promise<number> => {
+      for (let k = 0; k < 5; k++) s!.start().tracker.done('failure', 1);
+      const from = clock.now();
+      while (!s!.available) {
+        await clock.advance(1000);
+        pool.refresh();
+      }
+      return clock.now() - from;
+    };
+    for (let k = 1; k <= 10; k++) await ejectFor();
+    expect(await ejectFor()).toBe(300_000);
+    // An hour in the pool: far more healthy intervals than ejections.
+    await clock.advance(3_600_000);
+    pool.refresh();
+    expect(await ejectFor()).toBe(30_000);
+    // Two healthy intervals after a 30 s ejection: back to one, so the next is 30 s again.
+    await clock.advance(20_000);
+    expect(await ejectFor()).toBe(30_000);
+    // Straight after an ejection the multiplier grows: 60 s.
+    expect(await ejectFor()).toBe(60_000);
+  });
+
   it('4 failures and a success do not eject', () => {
     const pool = testPool(new FakeClock(), noBreaker);
     const [s] = pool.sync(testEndpoints(1));

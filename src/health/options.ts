@@ -23,6 +23,11 @@ export const outlierOptionsSchema = z
     maxEjectionMs: durationMsSchema.default(300_000),
     /** At most this share of a pool is ejected at once (but always at least one endpoint may be). */
     maxEjectionPercent: z.number().min(0).max(100).default(10),
+    /**
+     * Envoy's `interval`: every whole interval an endpoint spends back in the pool takes one off its
+     * ejection multiplier, so old ejections stop lengthening new ones.
+     */
+    intervalMs: durationMsSchema.default(10_000),
   })
   .strict();
 
