@@ -27,13 +27,16 @@ export interface StatsHost {
 
 /** Health rules that react to outcomes (implemented by `HealthPolicy`). */
 export interface HealthHooks {
-  /** A success on an endpoint carrying health debt (strikes, lowered weight, breaker not closed). */
-  onSuccess(stats: EndpointStats, now: number): void;
-  /** A failure or timeout. */
-  onFailure(stats: EndpointStats, now: number): void;
+  /**
+   * A success on an endpoint carrying health debt (strikes, lowered weight, breaker not closed).
+   * `probe`: the call was started while the endpoint was gated (a half-open probe).
+   */
+  onSuccess(stats: EndpointStats, now: number, probe: boolean): void;
+  /** A failure or timeout; `probe` as for `onSuccess`. */
+  onFailure(stats: EndpointStats, now: number, probe: boolean): void;
   /** A call started on a gated endpoint (half-open breaker). */
   onStart(stats: EndpointStats): void;
-  /** A call on a gated endpoint ended without a verdict. */
+  /** A probe call (started on a gated endpoint) ended without a verdict. */
   onAbandon(stats: EndpointStats): void;
 }
 
@@ -61,6 +64,12 @@ export class EndpointStats implements CallTracker {
   endpoint: Endpoint;
   /** The `ok` pick result for this endpoint, reused by every pick. */
   result: OkPick;
+  /**
+   * The pick result of calls started while the endpoint is gated (half-open probes): its tracker
+   * tells the breaker that the outcome is a probe's, so a call that started before the breaker
+   * opened cannot close it. Made on the first probe, kept after.
+   */
+  private probeResult: OkPick | undefined;
 
   /** Calls picked and not yet done. */
   pending = 0;
@@ -146,6 +155,7 @@ export class EndpointStats implements CallTracker {
     if (endpoint.instance === this.endpoint.instance) return;
     this.endpoint = endpoint;
     this.result = { kind: 'ok', endpoint, tracker: this };
+    this.probeResult = undefined;
     this.updateLoadDivisor();
   }
 
@@ -163,8 +173,13 @@ export class EndpointStats implements CallTracker {
   start(): OkPick {
     this.pending++;
     this.group.pending++;
-    if (this.gated) this.host.health.onStart(this);
-    return this.result;
+    if (!this.gated) return this.result;
+    this.host.health.onStart(this);
+    return (this.probeResult ??= {
+      kind: 'ok',
+      endpoint: this.endpoint,
+      tracker: { done: (kind, latencyMs, nowMs) => this.finish(kind, latencyMs, nowMs, true) },
+    });
   }
 
   /** Peak-EWMA cost decayed to `now` (no mutation: what `explain` shows). */
@@ -210,6 +225,11 @@ export class EndpointStats implements CallTracker {
   }
 
   done(kind: OutcomeKind, latencyMs: number, nowMs?: number): void {
+    this.finish(kind, latencyMs, nowMs, false);
+  }
+
+  /** Ends a call; `probe` when it was started while the endpoint was gated. */
+  private finish(kind: OutcomeKind, latencyMs: number, nowMs: number | undefined, probe: boolean): void {
     const host = this.host;
     const now = nowMs ?? host.clock.now();
     if (now > host.now) host.now = now;
@@ -224,7 +244,7 @@ export class EndpointStats implements CallTracker {
         this.latencySum += latencyMs;
         this.latencyCount++;
         this.successes++;
-        if (this.debt) host.health.onSuccess(this, now);
+        if (this.debt) host.health.onSuccess(this, now, probe);
         return;
       case 'failure':
       case 'timeout':
@@ -237,10 +257,10 @@ export class EndpointStats implements CallTracker {
         }
         this.failures++;
         this.consecutiveFailures++;
-        host.health.onFailure(this, now);
+        host.health.onFailure(this, now, probe);
         return;
       default:
-        if (this.gated) host.health.onAbandon(this);
+        if (probe) host.health.onAbandon(this);
     }
   }
 

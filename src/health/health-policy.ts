@@ -53,21 +53,21 @@ export class HealthPolicy implements HealthHooks {
     });
   }
 
-  onSuccess(s: EndpointStats, now: number): void {
+  onSuccess(s: EndpointStats, now: number, probe: boolean): void {
     s.consecutiveFailures = 0;
     this.recoverWeight(s, now, this.weights.recoverPerSuccess);
-    s.breaker?.onSuccess(now);
+    s.breaker?.onSuccess(now, probe);
     this.settle(s);
   }
 
-  onFailure(s: EndpointStats, now: number): void {
+  onFailure(s: EndpointStats, now: number, probe: boolean): void {
     this.recoverWeight(s, now, 0);
     const w = this.weights;
     if (w.penalty > 0) {
       s.weightFactor = Math.max(w.floor, s.weightFactor - w.penalty);
       s.updateLoadDivisor();
     }
-    s.breaker?.onFailure(now);
+    s.breaker?.onFailure(now, probe);
     const o = this.options.outlier;
     if (o.enabled && s.ejectedUntil === 0 && s.consecutiveFailures >= o.consecutiveFailures) {
       const cap = Math.max(1, Math.floor((this.pool.size * o.maxEjectionPercent) / 100));

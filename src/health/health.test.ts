@@ -104,7 +104,7 @@ describe('circuit breaker', () => {
       maxOpenMs: 8000,
       halfOpenProbes: 1,
     });
-    for (let k = 0; k < 3; k++) b.onFailure(0);
+    for (let k = 0; k < 3; k++) b.onFailure(0, false);
     expect(b.state).toBe('open');
     expect(b.admits()).toBe(false);
     expect(b.refresh(999)).toBe(false);
@@ -113,14 +113,40 @@ describe('circuit breaker', () => {
     expect(b.admits()).toBe(true);
     b.onStart();
     expect(b.admits()).toBe(false);
-    b.onFailure(1000);
+    b.onFailure(1000, true);
     expect(b.state).toBe('open');
     expect(b.openUntil).toBe(3000);
     b.refresh(3000);
     b.onStart();
-    b.onSuccess(3000);
+    b.onSuccess(3000, true);
     expect(b.state).toBe('closed');
     expect(b.reopens).toBe(0);
+  });
+
+  it('half-open: a call that started before the breaker opened neither closes it nor frees a probe slot', async () => {
+    const clock = new FakeClock();
+    const pool = testPool(clock, {
+      outlier: { enabled: false },
+      weights: 'none',
+      breaker: { algorithm: { kind: 'consecutive', threshold: 3 }, openMs: 1000 },
+    });
+    const [s] = pool.sync(testEndpoints(1));
+    const straggler = s!.start(); // sent while closed, answers late
+    const cancelled = s!.start();
+    for (let k = 0; k < 3; k++) s!.start().tracker.done('failure', 1);
+    expect(s!.breaker!.state).toBe('open');
+    await clock.advance(1000);
+    pool.refresh();
+    expect(s!.breaker!.state).toBe('half-open');
+    const probe = s!.start();
+    expect(s!.available).toBe(false); // the one probe slot is taken
+    straggler.tracker.done('success', 1);
+    expect(s!.breaker!.state).toBe('half-open');
+    cancelled.tracker.done('cancelled', 1);
+    expect(s!.available).toBe(false); // still the probe's slot
+    probe.tracker.done('success', 1);
+    expect(s!.breaker!.state).toBe('closed');
+    expect(s!.available).toBe(true);
   });
 
   it('failure-rate algorithm needs enough calls and forgets old buckets', () => {

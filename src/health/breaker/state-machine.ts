@@ -15,7 +15,9 @@ export interface BreakerTiming {
 
 /**
  * One endpoint's breaker: closed → (algorithm trips) → open → (time) → half-open → a successful
- * probe closes it again (self-heal), a failed one reopens it for twice as long.
+ * probe closes it again (self-heal), a failed one reopens it for twice as long. While half-open only
+ * probes decide: the outcome of a call that started before the breaker opened says nothing about
+ * the endpoint now, and is ignored.
  *
  * It never sets timers itself: {@link BreakerStateMachine.refresh} moves open → half-open when the
  * owner's clock says so, which keeps it drivable by a discrete-event simulator.
@@ -45,15 +47,16 @@ export class BreakerStateMachine {
     if (this.state === 'half-open') this.probes++;
   }
 
-  /** A call ended without a verdict (cancelled / unprocessed): frees its probe slot. */
+  /** A probe ended without a verdict (cancelled / unprocessed): frees its slot. */
   onAbandon(): void {
     if (this.state === 'half-open' && this.probes > 0) this.probes--;
   }
 
-  onSuccess(now: number): void {
+  /** A call succeeded; `probe` when it was started while half-open. */
+  onSuccess(now: number, probe: boolean): void {
     if (this.state === 'closed') {
       this.algorithm.onSuccess(now);
-    } else if (this.state === 'half-open') {
+    } else if (this.state === 'half-open' && probe) {
       this.state = 'closed';
       this.reopens = 0;
       this.probes = 0;
@@ -62,10 +65,11 @@ export class BreakerStateMachine {
     }
   }
 
-  onFailure(now: number): void {
+  /** A call failed; `probe` when it was started while half-open. */
+  onFailure(now: number, probe: boolean): void {
     if (this.state === 'closed') {
       if (this.algorithm.onFailure(now)) this.open(now);
-    } else if (this.state === 'half-open') {
+    } else if (this.state === 'half-open' && probe) {
       this.open(now);
     }
   }
