@@ -213,6 +213,26 @@ describe('consistent hash', () => {
       }),
     );
   });
+
+  it('an older picker still bounds the load after a newer one was built over the same endpoints', () => {
+    // A channel may keep picking from the picker it holds while a snapshot update builds the next
+    // one: both must see the same in-flight calls (issue 12: 98 of 100 calls landed on one endpoint).
+    const clock = new FakeClock();
+    const stats = testPool(clock).sync(testEndpoints(4));
+    const balancer = createBalancer(balancerSpecSchema.parse({ name: 'consistent-hash', loadFactor: 1.25 }), {
+      clock,
+      random: seededRandom(1),
+    });
+    const older = balancer.build(stats);
+    const newer = balancer.build(stats);
+    for (let k = 0; k < 100; k++) {
+      const r = (k % 2 === 0 ? older : newer).pick({ hashKey: 'hot' });
+      expect(r.kind).toBe('ok');
+      const bound = Math.ceil((1.25 * (k + 1)) / 4);
+      for (const s of stats) expect(s.pending).toBeLessThanOrEqual(bound);
+    }
+    expect(Math.max(...stats.map((s) => s.pending))).toBeLessThanOrEqual(32);
+  });
 });
 
 describe('latency-weighted', () => {

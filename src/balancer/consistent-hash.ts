@@ -31,7 +31,6 @@ class RingPicker implements Picker {
   private readonly endpoints: readonly EndpointStats[];
   private readonly points: Uint32Array;
   private readonly owners: Int32Array;
-  private readonly group = { pending: 0 };
   private readonly fail = noEndpoints();
 
   constructor(
@@ -41,7 +40,6 @@ class RingPicker implements Picker {
     private readonly panic: boolean,
   ) {
     this.endpoints = endpoints.slice();
-    for (const s of this.endpoints) s.joinGroup(this.group);
     const ring: Array<[number, number]> = [];
     this.endpoints.forEach((s, index) => {
       for (let v = 0; v < options.vnodes; v++) ring.push([hash32(`${s.id}#${v}`), index]);
@@ -60,21 +58,36 @@ class RingPicker implements Picker {
       const i = (this.deps.random() * n) | 0;
       return scanFrom(this.endpoints, i, context, this.panic) ?? this.fail;
     }
-    const capacity = Math.ceil((this.options.loadFactor * (this.group.pending + 1)) / n);
     const points = this.points;
     const size = points.length;
     let at = lowerBound(points, hash32(key));
     // Walk clockwise until an endpoint is usable and under capacity; n distinct owners at most.
+    // Capacity is ≥ 1, so an idle endpoint always qualifies: the in-flight total (read from the
+    // endpoints themselves, so every picker over them agrees) is summed only when one is busy.
+    let capacity = 0;
     let fallback: EndpointStats | undefined;
     for (let step = 0; step < size; step++, at++) {
       if (at === size) at = 0;
       const s = this.endpoints[this.owners[at]!]!;
       if (!usable(s, context, this.panic)) continue;
+      if (s.pending === 0) return s.start();
+      if (capacity === 0) capacity = this.capacity();
       if (s.pending < capacity) return s.start();
       fallback ??= s;
     }
     return fallback !== undefined ? fallback.start() : this.fail;
   }
+
+  private capacity(): number {
+    return boundedCapacity(this.endpoints, this.options.loadFactor);
+  }
+}
+
+/** The bound ⌈c · (in-flight + 1) / n⌉ over this ring's endpoints. */
+function boundedCapacity(endpoints: readonly EndpointStats[], loadFactor: number): number {
+  let inFlight = 0;
+  for (let i = 0; i < endpoints.length; i++) inFlight += endpoints[i]!.pending;
+  return Math.ceil((loadFactor * (inFlight + 1)) / endpoints.length);
 }
 
 function lowerBound(points: Uint32Array, value: number): number {

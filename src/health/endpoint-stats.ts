@@ -5,11 +5,6 @@ import type { BreakerStateMachine } from './breaker/state-machine.js';
 /** The `ok` variant of {@link PickResult}; each endpoint pre-allocates its own. */
 export type OkPick = Extract<PickResult, { kind: 'ok' }>;
 
-/** A shared count of calls in flight over a group of endpoints (bounded-load hashing reads it). */
-export interface PendingCounter {
-  pending: number;
-}
-
 /**
  * What endpoint statistics need from the pool that owns them: the clock, the last time read from
  * it and the health rules.
@@ -116,11 +111,6 @@ export class EndpointStats implements CallTracker {
   debt = false;
   /** Calls must be counted by the breaker (half-open probes). */
   gated = false;
-  /**
-   * The group whose in-flight count this endpoint's calls add to: the pool by default, a routing
-   * tier when a router assigns one (see {@link EndpointStats.joinGroup}).
-   */
-  group: PendingCounter;
   /** Listed only because the discoverer refused a mass disappearance (self-preservation). */
   unconfirmed = false;
 
@@ -139,15 +129,6 @@ export class EndpointStats implements CallTracker {
     this.inPoolSince = host.now;
     this.loadDivisor = endpoint.instance.weight / 100;
     this.breaker = breaker;
-    this.group = { pending: 0 };
-  }
-
-  /** Moves this endpoint's in-flight calls from its current group to `group`. */
-  joinGroup(group: PendingCounter): void {
-    if (group === this.group) return;
-    this.group.pending -= this.pending;
-    group.pending += this.pending;
-    this.group = group;
   }
 
   /** Replaces the instance data (a registry update), keeping every statistic. */
@@ -172,7 +153,6 @@ export class EndpointStats implements CallTracker {
   /** Marks a call as sent to this endpoint and returns the pick result. */
   start(): OkPick {
     this.pending++;
-    this.group.pending++;
     if (!this.gated) return this.result;
     this.host.health.onStart(this);
     return (this.probeResult ??= {
@@ -233,10 +213,7 @@ export class EndpointStats implements CallTracker {
     const host = this.host;
     const now = nowMs ?? host.clock.now();
     if (now > host.now) host.now = now;
-    if (this.pending > 0) {
-      this.pending--;
-      this.group.pending--;
-    }
+    if (this.pending > 0) this.pending--;
     switch (kind) {
       case 'success':
       case 'app-error':
