@@ -9,8 +9,8 @@ import { FakeClock } from '../../src/core/testing/fake-clock.js';
  * STOC 1997: monotonicity and spread; the property Envoy's `RingHashLoadBalancer` and gRPC's
  * `ring_hash` (gRFC A42) rely on): when one of n endpoints leaves, exactly the keys it owned move —
  * in expectation 1/n of all keys — and no key moves between two endpoints that stayed. With n = 10
- * the expected share is 10%; Proxima's ring (160 virtual nodes per endpoint) moves 9.88% of 10 000
- * keys, within the ±2 points a 1 600-point ring allows.
+ * the expected share is 10%; the test allows ±2 points for the spread of a ring of 160 virtual
+ * nodes per endpoint.
  */
 describe('consistent hash: one of ten endpoints leaves', () => {
   const keys = Array.from({ length: 10_000 }, (_, k) => `session-${k}`);
