@@ -12,5 +12,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     teardownTimeout: 20_000,
     reporters: ['default'],
+    // PROXIMA_PROPERTY_SEED / _PATH replay a property test's failure (fast-check prints both).
+    setupFiles: ['test/support/fast-check-setup.ts'],
   },
 });

@@ -126,14 +126,22 @@ class Race<T> {
     return true;
   }
 
+  /**
+   * (Re)arms the hedge timer for the next attempt. A timer armed for an earlier attempt is always
+   * cleared first: left running after the last allowed attempt was launched (a failure launches the
+   * next attempt at once), it would launch one more than `maxAttempts`.
+   */
   private scheduleHedge(): void {
+    if (this.timer !== undefined) {
+      this.policy.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     const delay = this.shape.hedgeDelayMs;
     if (delay === undefined || this.finished || this.launched >= this.shape.maxAttempts) return;
     if (this.deadline !== undefined && delay >= this.deadline.remaining()) return;
-    if (this.timer !== undefined) this.policy.clock.clearTimeout(this.timer);
     this.timer = this.policy.clock.setTimeout(() => {
       this.timer = undefined;
-      if (this.finished || !this.policy.budget.canRetry()) return;
+      if (this.finished || this.launched >= this.shape.maxAttempts || !this.policy.budget.canRetry()) return;
       if (this.launchNext()) this.scheduleHedge();
     }, delay);
   }
