@@ -5,7 +5,13 @@ import type { EndpointStats } from '../health/endpoint-stats.js';
 import type { RouterOptions } from './options.js';
 import { priorityLoad, type PriorityLoad } from './priority-load.js';
 import { groupTiers, type Tier } from './tiers.js';
-import { ROUTE_SCALE, zonePercentages, zoneRouting, type ZoneRouting } from './zone-residual.js';
+import {
+  PERCENT_SCALE,
+  ROUTE_SCALE,
+  zonePercentages,
+  zoneRouting,
+  type ZoneRouting,
+} from './zone-residual.js';
 
 /** One destination of the router's split: a tier (or one zone of it) with its own picker. */
 export interface Route {
@@ -180,7 +186,14 @@ function splitRegion(
   const others = [...byZone.keys()].sort();
   const zones = [input.locality.zone, ...others];
   const upstreamPercent = zonePercentages([healthy[0]!.length, ...others.map((z) => byZone.get(z)!.length)]);
-  const callerPercent = zonePercentages(zones.map((z) => input.callerSpread?.get(z) ?? 0));
+  // Callers in every zone of the region count, also those in zones with no healthy upstream
+  // (Envoy's calculateLocalityPercentagesNew divides by all local hosts): leaving them out would
+  // make the local zone's callers look like a bigger share than they are.
+  let callers = 0;
+  for (const n of input.callerSpread?.values() ?? []) callers += n;
+  const callerPercent = zones.map((z) =>
+    callers > 0 ? Math.floor((PERCENT_SCALE * (input.callerSpread?.get(z) ?? 0)) / callers) : 0,
+  );
   const routing = zoneRouting(callerPercent, upstreamPercent);
   if (routing.mode === 'direct') {
     route(tiers[0]!.name, 0, healthy[0]!, false, load);
