@@ -18,6 +18,22 @@ describe('registerOnListen', () => {
     expect((await registry.list('users')).instances).toEqual([]);
   });
 
+  it('writes DRAINING once on shutdown: one revision, one watch event (drain, then deregister)', async () => {
+    await using registry = new MemoryRegistry();
+    const hook = registerOnListen({ registry, instance: { service: 'users' }, env: {} });
+    await hook.register?.({ host: '127.0.0.1', port: 7100 });
+    const from = (await registry.list('users')).revision + 1;
+    await hook.drain();
+    await hook.deregister?.();
+    const seen: string[] = [];
+    const controller = new AbortController();
+    for await (const event of registry.watch('users', { fromRevision: from, signal: controller.signal })) {
+      seen.push(event.type === 'upsert' ? `upsert:${event.instance.status}` : event.type);
+      if (event.type === 'delete') break;
+    }
+    expect(seen).toEqual(['upsert:DRAINING', 'delete']);
+  });
+
   it('advertises a detected address for a wildcard listener, and an explicit one as given', async () => {
     await using registry = new MemoryRegistry();
     const wildcard = registerOnListen({

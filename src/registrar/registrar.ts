@@ -235,9 +235,14 @@ class RegistrarImpl implements Registrar {
     const session = this.session;
     if (session !== undefined) {
       const { registrations, lease } = session;
-      await this.bounded((signal) =>
-        Promise.all(registrations.map((r) => r.update({ status: 'DRAINING' }, { signal }))),
-      );
+      // An instance already marked DRAINING (a server's drain step did it) is not written again:
+      // every write is a revision and an event for every watcher.
+      const notYet = registrations.filter((r) => r.instance.status !== 'DRAINING');
+      if (notYet.length > 0) {
+        await this.bounded((signal) =>
+          Promise.all(notYet.map((r) => r.update({ status: 'DRAINING' }, { signal }))),
+        );
+      }
       if (this.config.drainDelayMs > 0) await sleep(this.config.clock, this.config.drainDelayMs);
       await this.bounded((signal) => Promise.all(registrations.map((r) => r.deregister({ signal }))));
       await this.bounded((signal) => lease.revoke({ signal }));
