@@ -29,7 +29,7 @@ export function registryUrl(flag: string | undefined, env: CommandContext['env']
 export async function openRegistryFlag(flag: string | undefined, context: CommandContext): Promise<Registry> {
   const url = registryUrl(flag, context.env);
   try {
-    return await openRegistry(url, { signal: context.signal });
+    return await openRegistry(url, { signal: context.signal, logger: context.logger });
   } catch (error) {
     if (isProximaError(error) && error.code === 'INVALID_ARGUMENT') {
       throw invalidArgument('--registry', error.message.replace(/^registry: /, ''));

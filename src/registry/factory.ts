@@ -2,6 +2,11 @@ import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import type { Registry } from './registry.js';
 
+/** The slice of a pino logger a backend warns through (any pino `Logger` fits). */
+export interface RegistryLogger {
+  warn(fields: object, message: string): void;
+}
+
 /**
  * What {@link openRegistry} passes to every backend. Backends take what they need and ignore the
  * rest; later issues add fields (token, TLS) here, additively.
@@ -18,6 +23,8 @@ export interface OpenRegistryOptions {
    * reads `PROXIMA_ETCD_USER` / `PROXIMA_ETCD_PASSWORD` and, for `?tls=1` URLs, `PROXIMA_TLS_*`.
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where a backend reports data it skips (etcd: values and keys that are not instances). Default: silent. */
+  readonly logger?: RegistryLogger;
 }
 
 /**

@@ -91,4 +91,53 @@ describe('etcd backend: opened by URL, readable and writable with etcdctl', () =
       await watch.stop();
     }
   }, 60_000);
+
+  it('proxima ls with no service skips a foreign key under the prefix with a warning (exit 0, not a usage error)', async () => {
+    const live = etcd.endpoints[0] as string;
+    await etcdctl(live, 'put', '/foreign/services/Bad Name!/x', '{}');
+    await using registry = await openRegistry(`etcd://${live}/foreign`);
+    const reg = await registry.register(
+      { service: 'good', id: 'g1', address: '127.0.0.1:24100' },
+      { ttlMs: 10_000 },
+    );
+    try {
+      const ls = group.proxima('ls', ['ls', '--registry', `etcd://${live}/foreign`, '--log-level', 'warn']);
+      const { code } = await ls.exited;
+      const output = ls.lines.join('\n');
+      expect(code).toBe(0);
+      expect(output).toContain('g1');
+      expect(output).toContain('/foreign/services/Bad Name!/x');
+      expect(output).not.toMatch(/usage|INVALID_ARGUMENT/i);
+    } finally {
+      await reg.deregister();
+    }
+  }, 60_000);
+
+  it('a value overwritten with garbage is a delete of that key for every reader, with one warning naming it', async () => {
+    const live = etcd.endpoints[0] as string;
+    const warnings: string[] = [];
+    const logger = {
+      warn: (fields: object, message: string) => warnings.push(`${message} ${JSON.stringify(fields)}`),
+    };
+    await using registry = await openRegistry(`etcd://${live}/garbage`, { logger });
+    const watch = WatchRecorder.start(registry, 'pay');
+    try {
+      const reg = await registry.register(
+        { service: 'pay', id: 'p1', address: '127.0.0.1:24000' },
+        { ttlMs: 10_000 },
+      );
+      await watch.waitFor((events) => viewOf(events).has('p1'), 'the registered instance');
+      // Someone overwrites the value (keeping the lease) with something that is not an instance.
+      await etcdctl(live, 'put', '--ignore-lease', '/garbage/services/pay/p1', '{"not": "an instance"');
+      // A running watcher drops it, exactly as a new client (list) does: no split views.
+      await watch.waitFor((events) => !viewOf(events).has('p1'), 'the garbage value treated as a delete');
+      expect((await registry.list('pay')).instances).toEqual([]);
+      await using fresh = await openRegistry(`etcd://${live}/garbage`);
+      expect((await fresh.list('pay')).instances).toEqual([]);
+      expect(warnings.filter((w) => w.includes('/garbage/services/pay/p1'))).toHaveLength(1);
+      await reg.deregister();
+    } finally {
+      await watch.stop();
+    }
+  }, 60_000);
 });

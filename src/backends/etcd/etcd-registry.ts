@@ -15,9 +15,12 @@ import {
 import { EtcdConnection } from './connection.js';
 import { decodeInstance, encodeInstance, KeyLayout, prefixRange } from './keys.js';
 import { EtcdLease } from './lease.js';
+import { BadKeys } from './malformed.js';
 import { type EtcdRegistryInput, resolveEtcdOptions } from './options.js';
 import { EtcdRegistration } from './registration.js';
 import { watchService } from './watch.js';
+
+const SILENT = Object.freeze({ warn: () => undefined });
 
 /**
  * The registry on etcd v3. One lease per registrar session with all its instances attached, one
@@ -37,11 +40,13 @@ export class EtcdRegistry implements Registry {
   readonly url: string;
   private readonly connection: EtcdConnection;
   private readonly keys: KeyLayout;
+  private readonly badKeys: BadKeys;
 
   constructor(input: EtcdRegistryInput) {
     const options = resolveEtcdOptions(input);
     this.connection = new EtcdConnection(options);
     this.keys = new KeyLayout(options.prefix);
+    this.badKeys = new BadKeys(options.logger ?? SILENT);
     this.url = `etcd://${options.endpoints.join(',')}${options.prefix}`;
   }
 
@@ -98,8 +103,15 @@ export class EtcdRegistry implements Registry {
     const instances: Instance[] = [];
     for (const kv of response.kvs) {
       const parsed = this.keys.parse(kv.key);
-      const instance = parsed === undefined ? undefined : decodeInstance(kv.value, parsed);
-      if (instance !== undefined && instance.service === name) instances.push(instance);
+      if (parsed === undefined || parsed.service !== name) {
+        this.badKeys.note(kv.key, 'skipped a key outside the layout');
+        continue;
+      }
+      const instance = decodeInstance(kv.value, parsed);
+      // Not an instance: the key holds none (a watcher sees the same value as a delete).
+      if (instance === undefined)
+        this.badKeys.note(kv.key, 'treated a value that is not an instance as deleted');
+      else instances.push(instance);
     }
     return { service: name, revision: Number(response.header.revision), instances };
   }
@@ -108,6 +120,7 @@ export class EtcdRegistry implements Registry {
     const deps = {
       connection: this.connection,
       keys: this.keys,
+      badKeys: this.badKeys,
       list: (name: string, signal: AbortSignal) => this.list(name, { signal }),
     };
     return { [Symbol.asyncIterator]: () => watchService(deps, service, options) };
@@ -123,6 +136,7 @@ export class EtcdRegistry implements Registry {
     for (const kv of response.kvs) {
       const parsed = this.keys.parse(kv.key);
       if (parsed !== undefined) names.add(parsed.service);
+      else this.badKeys.note(kv.key, 'skipped a key outside the layout');
     }
     return [...names].sort();
   }

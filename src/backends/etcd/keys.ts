@@ -1,4 +1,4 @@
-import { type Instance, instanceSchema } from '../../core/instance.js';
+import { type Instance, instanceIdSchema, instanceSchema, serviceNameSchema } from '../../core/instance.js';
 
 /**
  * The etcd key layout, shared with every other language that reads or writes Proxima's registry
@@ -28,13 +28,19 @@ export class KeyLayout {
     return `${this.servicePrefix(service)}${id}`;
   }
 
-  /** Splits an instance key; undefined for keys outside the layout (deeper paths, other prefixes). */
+  /**
+   * Splits an instance key; undefined for keys outside the layout: deeper paths, other prefixes,
+   * and service names or ids Proxima would refuse (another tool's keys under the same prefix).
+   */
   parse(key: Buffer | string): { service: string; id: string } | undefined {
     const text = typeof key === 'string' ? key : key.toString('utf8');
     if (!text.startsWith(this.servicesRoot)) return undefined;
     const parts = text.slice(this.servicesRoot.length).split('/');
-    if (parts.length !== 2 || parts[0] === '' || parts[1] === '') return undefined;
-    return { service: parts[0] as string, id: parts[1] as string };
+    if (parts.length !== 2) return undefined;
+    const [service, id] = parts as [string, string];
+    if (!serviceNameSchema.safeParse(service).success || !instanceIdSchema.safeParse(id).success)
+      return undefined;
+    return { service, id };
   }
 }
 

@@ -15,5 +15,6 @@ export async function openEtcdRegistry(url: string, options: OpenRegistryOptions
     ...etcdEnvDefaults(parseEtcdUrl(url, 'registry'), options.env ?? process.env),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.random === undefined ? {} : { random: options.random }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
 }

@@ -8,6 +8,7 @@ import { type Backoff, fullJitterBackoff } from '../../resilience/backoff.js';
 import type { EtcdConnection } from './connection.js';
 import { toEtcdError } from './errors.js';
 import { decodeInstance, type KeyLayout, prefixRange } from './keys.js';
+import type { BadKeys } from './malformed.js';
 import { watchStream } from './watch-stream.js';
 
 const RECONNECT_INITIAL_MS = 50;
@@ -17,6 +18,8 @@ const RECONNECT_MAX_MS = 2_000;
 export interface WatchDeps {
   readonly connection: EtcdConnection;
   readonly keys: KeyLayout;
+  /** Reports values that are not instances (each such put is a delete of its key). */
+  readonly badKeys: BadKeys;
   list(service: string, signal: AbortSignal): Promise<ServiceListing>;
 }
 
@@ -94,7 +97,7 @@ export async function* watchService(
           throw castGrpcErrorMessage(response.cancel_reason || 'etcd cancelled the watch, no reason given');
         }
         if (response.created || response.events.length === 0) continue;
-        yield* toEvents(keys, name, response);
+        yield* toEvents(keys, deps.badKeys, name, response);
         next = lastRevision(response) + 1;
       }
     } catch (thrown) {
@@ -121,20 +124,37 @@ function isAuthRefusal(error: ProximaError): boolean {
   return error.code === ErrorCode.UNAUTHENTICATED || error.code === ErrorCode.PERMISSION_DENIED;
 }
 
-function* toEvents(keys: KeyLayout, service: string, response: IWatchResponse): Generator<WatchEvent> {
+function* toEvents(
+  keys: KeyLayout,
+  badKeys: BadKeys,
+  service: string,
+  response: IWatchResponse,
+): Generator<WatchEvent> {
   for (const event of response.events) {
-    const converted = toEvent(keys, service, event);
+    const converted = toEvent(keys, badKeys, service, event);
     if (converted !== undefined) yield converted;
   }
 }
 
-function toEvent(keys: KeyLayout, service: string, event: IEvent): WatchEvent | undefined {
+/**
+ * One etcd event as a watch event. A put whose value is not an instance is a delete of that key:
+ * a reader that re-lists sees no instance there, so a running watcher must not keep the old one.
+ */
+function toEvent(keys: KeyLayout, badKeys: BadKeys, service: string, event: IEvent): WatchEvent | undefined {
   const parsed = keys.parse(event.kv.key);
   if (parsed === undefined || parsed.service !== service) return undefined;
   const revision = Number(event.kv.mod_revision);
-  if (event.type === 'Delete') return { type: 'delete', service, revision, id: parsed.id };
+  if (event.type === 'Delete') {
+    badKeys.clear(event.kv.key);
+    return { type: 'delete', service, revision, id: parsed.id };
+  }
   const instance = decodeInstance(event.kv.value, parsed);
-  return instance === undefined ? undefined : { type: 'upsert', service, revision, instance };
+  if (instance === undefined) {
+    badKeys.note(event.kv.key, 'treated a value that is not an instance as deleted');
+    return { type: 'delete', service, revision, id: parsed.id };
+  }
+  badKeys.clear(event.kv.key);
+  return { type: 'upsert', service, revision, instance };
 }
 
 function lastRevision(response: IWatchResponse): number {
