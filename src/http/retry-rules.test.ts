@@ -32,7 +32,10 @@ describe('RetryRules (undici RetryHandler semantics, on another endpoint)', () =
     const iterable = (async function* () {
       yield 'a';
     })();
-    expect(defaults.mayRetry('PUT', iterable, coded('ECONNREFUSED'), 1)).toBe(false);
+    expect(defaults.mayRetry('PUT', iterable, coded('ECONNRESET'), 1)).toBe(false);
+    // Refused: no connection, so nothing of the body was read, whatever its kind (fetch's bodies).
+    expect(defaults.mayRetry('POST', iterable, coded('ECONNREFUSED'), 1)).toBe(true);
+    expect(defaults.mayRetry('POST', consumed, coded('ECONNREFUSED'), 1)).toBe(false);
   });
 
   it('honours custom lists and `false`', () => {

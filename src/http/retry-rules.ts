@@ -81,10 +81,12 @@ export class RetryRules {
   }
 
   mayRetry(method: string, body: unknown, error: unknown, attempts: number): boolean {
-    if (attempts >= this.maxAttempts || !replayable(body)) return false;
+    if (attempts >= this.maxAttempts) return false;
     const code = errorCode(error);
-    if (UNSENT_CODES.has(code)) return true;
-    return this.methods.has(method) && this.codes.has(code);
+    // No connection: undici never started writing, so any body (fetch's async iterable too) is
+    // untouched and goes to the next endpoint as it is — unless someone else already read a stream.
+    if (UNSENT_CODES.has(code)) return !(body instanceof Readable && Readable.isDisturbed(body));
+    return replayable(body) && this.methods.has(method) && this.codes.has(code);
   }
 }
 

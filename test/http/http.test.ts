@@ -105,6 +105,37 @@ describe('HTTP through the Proxima dispatcher', () => {
     expect(await posted.body.json()).toMatchObject({ id: 'eu-b-1', body: 'x' });
   });
 
+  it('fetch with a request body moves on from a refused connection too (the body was never sent)', async () => {
+    // One live and one dead endpoint in the caller's zone: every POST must reach the live one,
+    // with its body intact, whether the first pick was the dead one or not.
+    const registry = memoryRegistry();
+    await whoInstance(registry, 'eu-a-live', EU_A);
+    const deadPort = await freePort();
+    await registry.register(
+      { service: 'who', id: 'eu-a-dead', address: `127.0.0.1:${deadPort}`, protocol: 'http', locality: EU_A },
+      { ttlMs: 60_000 },
+    );
+    const dispatcher = await createProximaDispatcher({
+      registry,
+      locality: EU_A,
+      probe: false,
+      // Keep the dead endpoint in the pool: every call may be sent there first.
+      routing: { health: { outlier: { enabled: false }, breaker: { enabled: false }, weights: 'none' } },
+    });
+    cleanups.push(() => dispatcher.close());
+    const failures: string[] = [];
+    for (let n = 0; n < 40; n++) {
+      try {
+        const res = await undiciFetch('http://who/who', { method: 'POST', body: `call-${n}`, dispatcher });
+        const body = (await res.json()) as { id: string; body: string };
+        if (body.id !== 'eu-a-live' || body.body !== `call-${n}`) failures.push(JSON.stringify(body));
+      } catch (error) {
+        failures.push(String((error as { cause?: unknown }).cause ?? error));
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
   it('picks up a new instance in the caller zone through the watch', async () => {
     const registry = memoryRegistry();
     await whoInstance(registry, 'eu-b-1', EU_B);
