@@ -134,7 +134,14 @@ export class ProximaLoadBalancer implements experimental.LoadBalancer {
 
   private onChildState(id: string, state: connectivityState, error: string | null): void {
     if (error) this.lastError = error;
-    if (state === connectivityState.TRANSIENT_FAILURE) this.routes?.reportFailed(id);
+    if (state === connectivityState.TRANSIENT_FAILURE) {
+      this.routes?.reportFailed(id);
+      // No connection: the router must not count it as available (explain showed a killed
+      // endpoint with most of the traffic share while every call went elsewhere).
+      this.routes?.reportConnection(id, false);
+    } else if (state === connectivityState.READY) {
+      this.routes?.reportConnection(id, true);
+    }
     if (!this.updating) this.schedulePublish();
   }
 

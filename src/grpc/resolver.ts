@@ -9,11 +9,38 @@ import { PROXIMA_LB_POLICY } from './load-balancer.js';
 /** grpc-js's resolver class shape (not exported by name). */
 export type ResolverConstructor = Parameters<typeof experimental.registerResolver>[1];
 
-/** The service config every Proxima resolution carries: it selects the `proxima` LB policy. */
+/** The service config of a channel without one of its own: it selects the `proxima` LB policy. */
 const SERVICE_CONFIG = experimental.statusOrFromValue<ServiceConfig>({
   loadBalancingConfig: [{ [PROXIMA_LB_POLICY]: {} }],
   methodConfig: [],
 });
+
+/**
+ * The service config a resolution carries: the channel's own `grpc.service_config` (method configs
+ * with their `retryPolicy` / `hedgingPolicy` / timeouts, `retryThrottling`, …) with the LB policy
+ * set to `proxima`. A resolver's config replaces the channel's default in grpc-js, so without the
+ * merge a user's retry policy would silently vanish. A config grpc-js cannot parse is refused by
+ * grpc-js itself when the channel is built; here it is ignored.
+ */
+export function serviceConfigFor(
+  options: ChannelOptions,
+): ReturnType<typeof experimental.statusOrFromValue<ServiceConfig>> {
+  const raw: unknown = options['grpc.service_config'];
+  if (typeof raw !== 'string' || raw.trim() === '') return SERVICE_CONFIG;
+  let user: unknown;
+  try {
+    user = JSON.parse(raw);
+  } catch {
+    return SERVICE_CONFIG;
+  }
+  if (typeof user !== 'object' || user === null || Array.isArray(user)) return SERVICE_CONFIG;
+  const { loadBalancingPolicy: _policy, ...rest } = user as ServiceConfig;
+  return experimental.statusOrFromValue<ServiceConfig>({
+    ...rest,
+    methodConfig: rest.methodConfig ?? [],
+    loadBalancingConfig: [{ [PROXIMA_LB_POLICY]: {} }],
+  });
+}
 
 /**
  * The service a target names: `proxima:///users` (or `proxima:users`) → `users`. Throws
@@ -81,14 +108,16 @@ export class ProximaResolver implements experimental.Resolver {
   private lease: RoutesLease | undefined;
   private changed: Disposable | undefined;
   private reportQueued = false;
+  private readonly serviceConfig: ReturnType<typeof serviceConfigFor>;
 
   constructor(
     private readonly binding: ResolverBinding,
     target: experimental.GrpcUri,
     private readonly listener: experimental.ResolverListener,
-    _options: ChannelOptions,
+    options: ChannelOptions,
   ) {
     this.service = serviceOfTarget(target);
+    this.serviceConfig = serviceConfigFor(options);
   }
 
   updateResolution(): void {
@@ -141,7 +170,7 @@ export class ProximaResolver implements experimental.Resolver {
       this.listener(
         experimental.statusOrFromValue(instances.flatMap(endpointOf)),
         { [RESOLVED_ATTRIBUTE]: new ResolvedService(routes, instances) },
-        SERVICE_CONFIG,
+        this.serviceConfig,
         `proxima: ${instances.length} grpc instance(s) of ${this.service}`,
       );
     });

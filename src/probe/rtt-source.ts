@@ -89,6 +89,17 @@ export class RttTable implements RttSource {
     if (n === this.unreachableAfter) this.notify();
   }
 
+  /**
+   * A transport's own connection state (a gRPC subchannel in TRANSIENT_FAILURE, or READY again):
+   * unreachable at once, or reachable again, without touching the RTT history.
+   */
+  reportConnection(endpointId: string, connected: boolean): void {
+    const was = this.unreachable(endpointId);
+    if (connected) this.failures.delete(endpointId);
+    else this.failures.set(endpointId, Math.max(this.unreachableAfter, this.failures.get(endpointId) ?? 0));
+    if (was !== this.unreachable(endpointId)) this.notify();
+  }
+
   /** Drops endpoints no longer listed. */
   retain(ids: ReadonlySet<string>): void {
     for (const id of this.histories.keys()) if (!ids.has(id)) this.histories.delete(id);

@@ -143,7 +143,7 @@ function unrouted(plan: Plan, now: number): Array<{ id: string; reason: string }
     for (const s of tier.endpoints) {
       if (routed.has(s.id)) continue;
       const why = [
-        s.unreachable ? 'unreachable (probe)' : '',
+        s.unreachable ? 'unreachable (probe or transport connection)' : '',
         s.ejectedUntil !== 0
           ? `ejected ${Math.ceil(Math.max(0, s.ejectedUntil - now) / 1000)}s: ${s.ejectionReason}`
           : '',

@@ -122,6 +122,14 @@ export class ServiceRoutes implements AsyncDisposable {
     this.rtt.report(id, ms);
   }
 
+  /**
+   * The transport's connection to `id` is down (`false`) or up again (`true`): routing takes it out
+   * of (or back into) the pool at once, so shares and `explain` follow what calls can reach.
+   */
+  reportConnection(id: string, connected: boolean): void {
+    this.rtt.reportConnection(id, connected);
+  }
+
   /** The transport saw `id` fail to connect: discovery drops it at once if it was only unconfirmed. */
   reportFailed(id: string): void {
     this.deps.discoverer.reportFailed(this.service, id);

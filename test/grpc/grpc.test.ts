@@ -119,9 +119,14 @@ describe('gRPC through the proxima resolver and LB policy', () => {
     expect(inFlight(proxima)).toBe(0);
 
     // A new instance in the caller's zone appears through the watch and takes the traffic back.
+    // The dead eu-a-1 is still listed and unreachable, so the zone is 50% healthy and keeps 70%
+    // of the calls (Envoy's over-provisioning 1.4); the rest spills to eu-b as before.
     await whoInstance(registry, 'eu-a-2', EU_A);
     await untilAnsweredBy(c, 'eu-a-2');
-    expect(await answers(c, 20)).toEqual({ 'eu-a-2': 20 });
+    const back = await answers(c, 100);
+    expect(back['eu-a-1']).toBeUndefined();
+    expect(back['eu-a-2']).toBeGreaterThanOrEqual(50);
+    expect(proxima.explain('who')?.routes.find((r) => r.name.endsWith('eu-a'))?.share).toBeCloseTo(0.7, 5);
     expect(proxima.explain('who')?.service).toBe('who');
   });
 
@@ -189,6 +194,63 @@ describe('gRPC through the proxima resolver and LB policy', () => {
     await untilAnsweredBy(c, 'eu-b-1');
     expect(proxima.scheme).toBe('proxima-empty');
   });
+
+  it('keeps the user’s grpc.service_config: stock grpc-js retries an UNAVAILABLE attempt', async () => {
+    const registry = memoryRegistry();
+    const { server, address, attempts } = await startWhoServer('eu-a-flaky', undefined, {
+      failFirst: grpc.status.UNAVAILABLE,
+    });
+    cleanups.push(() => server.forceShutdown());
+    await registry.register(
+      { service: 'who', id: 'eu-a-flaky', address, protocol: 'grpc', locality: EU_A },
+      { ttlMs: 60_000 },
+    );
+    const proxima = await resolver(registry);
+    const retrying = whoClient(proxima.target('who'), grpc.credentials.createInsecure(), {
+      'grpc.service_config': JSON.stringify({
+        methodConfig: [
+          {
+            name: [{ service: 'proxima.test.Who' }],
+            retryPolicy: {
+              maxAttempts: 3,
+              initialBackoff: '0.01s',
+              maxBackoff: '0.1s',
+              backoffMultiplier: 2,
+              retryableStatusCodes: ['UNAVAILABLE'],
+            },
+          },
+        ],
+      }),
+    });
+    cleanups.push(() => retrying.close());
+    for (let n = 1; n <= 5; n++) expect(await ask(retrying, { n })).toEqual({ id: 'eu-a-flaky' });
+    expect([...attempts.values()]).toEqual([2, 2, 2, 2, 2]);
+    // Still routed by Proxima: the call outcomes reached the router.
+    expect(proxima.explain('who')?.routes[0]?.endpoints.map((e) => e.id)).toEqual(['eu-a-flaky']);
+  });
+
+  it('explain() follows the connection: a killed server leaves the routes as soon as its channel fails', async () => {
+    const registry = memoryRegistry();
+    const local = await whoInstance(registry, 'eu-a-1', EU_A);
+    await whoInstance(registry, 'eu-a-2', EU_A);
+    const proxima = await resolver(registry);
+    const c = client(proxima.target('who'));
+    await answers(c, 20);
+    const listed = (): string[] =>
+      (proxima.explain('who')?.routes ?? []).flatMap((r) =>
+        r.share > 0 ? r.endpoints.map((e) => e.id) : [],
+      );
+    expect(listed().sort()).toEqual(['eu-a-1', 'eu-a-2']);
+    local.server.forceShutdown(); // still registered
+    // Calls keep working (they go to eu-a-2), and the table stops offering eu-a-1 once the
+    // subchannel reports the failure — not only after outlier detection or a deregistration.
+    await eventually(async () => {
+      await ask(c, { n: 0 }, 2_000).catch(() => undefined);
+      return !listed().includes('eu-a-1');
+    }, 20_000);
+    expect(listed()).toEqual(['eu-a-2']);
+    expect(proxima.explain('who')?.unhealthy.map((u) => u.id)).toEqual(['eu-a-1']);
+  }, 40_000);
 
   it('rejects a target that is not a service name when the client is built', async () => {
     const registry = memoryRegistry();

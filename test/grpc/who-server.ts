@@ -46,22 +46,32 @@ export function ask(client: WhoClient, request: AskRequest, deadlineMs = 5_000):
   });
 }
 
-/** A real grpc-js server answering `Who.Ask` with `id`, listening on a free loopback port. */
+/**
+ * A real grpc-js server answering `Who.Ask` with `id`, listening on a free loopback port. With
+ * `failFirst`, the first attempt of each request number `n` fails with that code (a retry succeeds);
+ * `attempts` counts the attempts per `n`.
+ */
 export async function startWhoServer(
   id: string,
   credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
-): Promise<{ server: grpc.Server; address: string }> {
+  options: { failFirst?: number } = {},
+): Promise<{ server: grpc.Server; address: string; attempts: Map<number, number> }> {
   const Who = load().proxima.test.Who;
   const server = new grpc.Server();
+  const attempts = new Map<number, number>();
   server.addService(Who.service, {
     ask: (call: grpc.ServerUnaryCall<AskRequest, AskReply>, callback: grpc.sendUnaryData<AskReply>) => {
+      const seen = (attempts.get(call.request.n) ?? 0) + 1;
+      attempts.set(call.request.n, seen);
       const failWith = call.request.failWith ?? 0;
       if (failWith !== 0) callback({ code: failWith, details: `${id} fails as asked` });
+      else if (options.failFirst !== undefined && seen === 1)
+        callback({ code: options.failFirst, details: `${id} fails the first attempt` });
       else callback(null, { id });
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
   );
-  return { server, address: `127.0.0.1:${port}` };
+  return { server, address: `127.0.0.1:${port}`, attempts };
 }
