@@ -182,7 +182,7 @@ export function formatRoutingTable(table: RoutingTable): string {
     for (const e of r.endpoints) {
       const flags = [
         e.available ? '' : 'unavailable',
-        e.unreachable ? 'unreachable (probe)' : '',
+        e.unreachable ? 'unreachable (probe or transport connection)' : '',
         e.ejected ? `ejected ${Math.ceil(e.ejected.forMs / 1000)}s: ${e.ejected.reason}` : '',
         e.breaker !== 'closed' && e.breaker !== 'off' ? `breaker ${e.breaker}` : '',
         e.unconfirmed ? 'unconfirmed' : '',

@@ -187,7 +187,7 @@ describe('router', () => {
     await Promise.resolve();
     expect(share(drive(r, 300), 'b')).toBe(1);
     expect(r.explain().tiers[0]).toMatchObject({ healthy: 0, total: 3 });
-    expect(r.explainText()).toContain('unreachable (probe)');
+    expect(r.explainText()).toContain('unreachable (probe or transport connection)');
     rtt.report('a0', 0.5);
     await Promise.resolve();
     expect(drive(r, 300).get('a0')).toBeGreaterThan(0);
