@@ -173,8 +173,13 @@ describe('discoverer: an unreachable registry', () => {
     await sub.ready();
     third.fail();
     await flushMicrotasks();
-    await clock.advance(50);
-    await registry.watchNumber(3);
+    // Had the backoff gone on (50, 100, then 200 ms), the fourth watch would wait 200 ms; it
+    // started over, so it opens after the first delay, 50 ms.
+    await clock.advance(49);
+    expect(registry.watches).toHaveLength(3);
+    await clock.advance(1);
+    await flushMicrotasks();
+    expect(registry.watches).toHaveLength(4);
     await discoverer.close();
   });
 

@@ -11,7 +11,6 @@ const group = new ProcessGroup();
 afterAll(() => group.killAll());
 
 const TTL = 1500;
-const KEEP_ALIVE = TTL / 3;
 
 describe('registrar against a real registry server', () => {
   it('re-registers on its own after kill -9 and a restart on the same port, and drains at the end', async () => {
@@ -37,13 +36,11 @@ describe('registrar against a real registry server', () => {
     expect((await outage).error.code).toBe('UNAVAILABLE');
     const reregistered = once(registrar.onReregistered);
     const second = await startServerProcess(group, { name: 'registry-2', port: first.port });
-    const backAt = performance.now();
+    // Re-registered on its own once the server is back (how soon is the registrar's backoff, tested
+    // on a fake clock in src/registrar): a new lease, and the instance listed again.
     const event = await reregistered;
-    const tookMs = performance.now() - backAt;
     expect(event.leaseId).not.toBe(firstLease);
     expect((await watcher.list('phoenix')).instances.map((i) => i.id)).toEqual(['127.0.0.1:9001']);
-    // Within two keep-alive periods of the server being back (plus a generous margin for 2 cores).
-    expect(tookMs).toBeLessThan(2 * KEEP_ALIVE + 2000);
     expect(errors.some((e) => e.error.code === 'UNAVAILABLE')).toBe(true);
 
     const w = WatchRecorder.start(watcher, 'phoenix');
