@@ -55,7 +55,9 @@ export class RetryBudget {
     const o = parseWith(optionsSchema, options, 'retryBudget');
     const maxTokens = o.maxTokens ?? 10;
     this.max = Math.round(maxTokens * SCALE);
-    this.earn = Math.max(1, Math.round((o.tokenRatio ?? 0.1) * SCALE));
+    // A6: "Decimal places beyond 3 are ignored (eg. 0.5466 is treated as 0.546)" — truncated, not
+    // rounded (the epsilon absorbs binary noise such as 0.1 × 1000 = 100.00000000000001).
+    this.earn = Math.max(1, Math.floor((o.tokenRatio ?? 0.1) * SCALE + 1e-9));
     this.cost = Math.max(1, Math.round((o.failureCost ?? 1) * SCALE));
     this.floor = Math.round((o.threshold ?? maxTokens / 2) * SCALE);
     if (this.floor >= this.max) {
