@@ -41,7 +41,7 @@ describe('etcd backend: SIGKILL of the leader of a 3-member cluster', () => {
     await group.killAll();
   });
 
-  it('10 registrars × 5 instances: loses no instance or lease, the watch continues with contiguous revisions, a write right after the kill takes < 2 s', async () => {
+  it('10 registrars × 5 instances: loses no instance or lease, the watch continues with contiguous revisions, a write right after the kill succeeds', async () => {
     const fleet = await RegistrarFleet.start(
       registrar,
       TTL_MS,
