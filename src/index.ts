@@ -223,14 +223,9 @@ export {
   type TraceHooks,
   type TraceOptions,
 } from './observability/index.js';
-export type {
-  AttemptKind,
-  ClientObserver,
-  ObservedAttempt,
-  ObservedCall,
-  ObservedEnd,
-  ObservedService,
-} from './client/observer.js';
+export type { AttemptKind, ClientObserver, ObservedMethod, ObservedService } from './client/observer.js';
+export type { PolicyObserver } from './resilience/observer.js';
+export type { ServerObserver, ServedMethodObserver } from './rpc/server/observer.js';
 export type { ServedRequest } from './server/server.js';
 
 // ── Call policy: fail modes, retries, hedging, deadlines ────────────────────────────────────────

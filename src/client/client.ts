@@ -25,7 +25,7 @@ import {
   type ClientCallOptions,
   type ClientOptions,
 } from './options.js';
-import { type ClientObserver, combineObservers, observeCall } from './observer.js';
+import { type ClientObserver, combineObservers } from './observer.js';
 import { type ChannelDeps, ServiceChannel } from './service-channel.js';
 
 /**
@@ -248,7 +248,7 @@ class ProximaClient implements Client {
     };
   }
 
-  /** Runs one logical call under its policy, through the observers when there are any. */
+  /** Runs one logical call under its policy (observers hear it through the policy). */
   private execute(
     channel: ServiceChannel,
     method: string,
@@ -256,14 +256,8 @@ class ProximaClient implements Client {
     attempt: Attempt<unknown>,
     options: ClientCallOptions | undefined,
   ): Promise<unknown> {
-    const observer = this.observer;
     // The options go to the policy as they are: `deadlineMs` is its timeout.
-    const timeoutMs = options?.deadlineMs;
-    if (observer === undefined) return executeCall(policy, attempt, options, timeoutMs);
-    const call = { service: channel.service, method, failMode: policy.failMode };
-    return observeCall(observer, call, this.locality, policy, attempt, (observed) =>
-      executeCall(policy, observed, options, timeoutMs),
-    );
+    return executeCall(policy, attempt, options, options?.deadlineMs);
   }
 
   /** {@link channel}, with its error returned, for methods that must reject rather than throw. */

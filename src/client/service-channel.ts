@@ -81,6 +81,7 @@ export class ServiceChannel implements AsyncDisposable {
       service,
       router: this.router,
       caller: discoverer.locality,
+      budget: this.budget,
     });
   }
 
@@ -94,6 +95,14 @@ export class ServiceChannel implements AsyncDisposable {
     if (policy === undefined) {
       const o = this.deps.options;
       const mode: FailMode = broadcast ? 'broadcast' : (o.failMode ?? 'failover');
+      const hedged = o.hedging !== undefined && idempotent && mode === 'failover';
+      const observer = this.deps.observer?.methodOpened?.({
+        service: this.service,
+        method: method.slice(this.service.length + 1),
+        failMode: mode,
+        hedged,
+        caller: this.deps.discoverer.locality,
+      });
       policy = callPolicy(
         {
           getPicker: this.getPicker,
@@ -105,7 +114,8 @@ export class ServiceChannel implements AsyncDisposable {
           random: this.deps.random,
           logger: this.deps.logger,
           ...(o.retry === undefined ? {} : { retry: o.retry }),
-          ...(o.hedging !== undefined && idempotent && mode === 'failover' ? { hedging: o.hedging } : {}),
+          ...(hedged ? { hedging: o.hedging } : {}),
+          ...(observer === undefined ? {} : { observer }),
           ...(o.forks === undefined ? {} : { forks: o.forks }),
           ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
         },

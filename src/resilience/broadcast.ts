@@ -46,14 +46,18 @@ export async function runBroadcast<T>(
       const start = policy.clock.now();
       try {
         const value = await attempt(pick.endpoint, { signal, attempt: index + 1, deadline });
-        pick.tracker.done('success', policy.clock.now() - start);
+        const latency = policy.clock.now() - start;
+        pick.tracker.done('success', latency);
         policy.budget.recordSuccess();
+        policy.observer?.attemptEnded(pick.endpoint, index + 1, undefined, latency);
         return { endpoint: pick.endpoint, value };
       } catch (thrown) {
         const error = toProximaError(thrown);
         const kind = outcomeOf(error, signal);
-        pick.tracker.done(kind, policy.clock.now() - start);
+        const latency = policy.clock.now() - start;
+        pick.tracker.done(kind, latency);
         chargeBudget(policy.budget, kind, error);
+        policy.observer?.attemptEnded(pick.endpoint, index + 1, error, latency);
         return error;
       }
     }),

@@ -50,6 +50,7 @@ const inputSchema = z
     clock: object('a Clock').optional(),
     random: fn('a Random').optional(),
     logger: object('a logger with warn()').optional(),
+    observer: object('a PolicyObserver').optional(),
   })
   .strict();
 
@@ -103,6 +104,7 @@ export function callPolicy<M extends FailMode = 'failover'>(
     clock: input.clock ?? systemClock,
     random: input.random ?? systemRandom,
     logger: input.logger,
+    observer: input.observer,
   });
 }
 

@@ -1,7 +1,8 @@
-import { ErrorCode, invalidArgument, toProximaError } from '../core/errors.js';
+import { ErrorCode, invalidArgument, type ProximaError, toProximaError } from '../core/errors.js';
 import { runBroadcast } from './broadcast.js';
 import { abortError, Deadline } from './deadline.js';
 import { currentCallContext } from './deadline-context.js';
+import type { PolicyObserver } from './observer.js';
 import { mayRetry } from './outcome.js';
 import type { Attempt, CallOptions, CallPolicy, CallResult, FailMode, HedgingPolicy } from './policy.js';
 import { runRace, type RaceShape } from './race.js';
@@ -40,26 +41,35 @@ export function executeCall<T, M extends FailMode>(
   const now = policy.clock.now();
   const deadline = callDeadline(policy, call?.deadline, timeoutMs, inherited?.deadline, now);
   const signal = callerSignal(call, inherited?.signal);
-  if (signal?.aborted) return Promise.reject(abortError(signal));
+  const observer = policy.observer;
+  if (signal?.aborted) return refuse(observer, abortError(signal));
   // An attempt with no time left would only fail, and count as a strike against its endpoint.
   if (deadline !== undefined && (deadline.clock === policy.clock ? deadline.at <= now : deadline.expired)) {
-    return Promise.reject(deadline.exceeded('deadline passed before the call started'));
+    return refuse(observer, deadline.exceeded('deadline passed before the call started'));
   }
   const hashKey = call?.hashKey;
   let result: Promise<unknown>;
   switch (policy.failMode) {
+    // The sequential modes tell the observer of the call's end themselves (no extra promise).
     case 'failfast':
-      result = runSequential(policy, attempt, signal, deadline, hashKey, 1, false, now);
-      break;
+      return runSequential(policy, attempt, signal, deadline, hashKey, 1, false, now, true) as Promise<
+        CallResult<T, M>
+      >;
     case 'failover':
-      result =
-        policy.hedging === undefined
-          ? runSequential(policy, attempt, signal, deadline, hashKey, policy.maxAttempts, false, now)
-          : runRace(policy, attempt, signal, deadline, hashKey, hedgedShape(policy.hedging));
+      if (policy.hedging === undefined) {
+        const max = policy.maxAttempts;
+        return runSequential(policy, attempt, signal, deadline, hashKey, max, false, now, true) as Promise<
+          CallResult<T, M>
+        >;
+      }
+      result = runRace(policy, attempt, signal, deadline, hashKey, hedgedShape(policy.hedging));
       break;
-    case 'failretry':
-      result = runSequential(policy, attempt, signal, deadline, hashKey, policy.maxAttempts, true, now);
-      break;
+    case 'failretry': {
+      const max = policy.maxAttempts;
+      return runSequential(policy, attempt, signal, deadline, hashKey, max, true, now, true) as Promise<
+        CallResult<T, M>
+      >;
+    }
     case 'forking': {
       const shape = {
         initial: policy.forks,
@@ -85,7 +95,33 @@ export function executeCall<T, M extends FailMode>(
         invalidArgument('policy.failMode', `unknown fail mode ${String(policy.failMode)}`),
       );
   }
+  if (observer !== undefined) result = observeEnd(observer, policy, now, result);
   return result as Promise<CallResult<T, M>>;
+}
+
+/** A call refused before any attempt: its end is told at once. */
+function refuse<R>(observer: PolicyObserver | undefined, error: ProximaError): Promise<R> {
+  observer?.callEnded(error, 0);
+  return Promise.reject(error);
+}
+
+/** Tells `observer` when `result` settles (the fail modes that do not report their own end). */
+function observeEnd(
+  observer: PolicyObserver,
+  policy: CallPolicy,
+  start: number,
+  result: Promise<unknown>,
+): Promise<unknown> {
+  return result.then(
+    (value) => {
+      observer.callEnded(undefined, policy.clock.now() - start);
+      return value;
+    },
+    (thrown: unknown) => {
+      observer.callEnded(toProximaError(thrown), policy.clock.now() - start);
+      throw thrown;
+    },
+  );
 }
 
 /** The earliest of `own`, the timeout (else the policy's) from `now` and `inherited`. */

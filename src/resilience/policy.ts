@@ -7,6 +7,7 @@ import type { Deadline } from './deadline.js';
 import type { FailbackQueue } from './failback-queue.js';
 import type { LatencyEstimator } from './latency-estimator.js';
 import type { PolicyLogger } from './logger.js';
+import type { PolicyObserver } from './observer.js';
 import type { RetryBudget } from './retry-budget.js';
 
 export type { PolicyLogger } from './logger.js';
@@ -146,6 +147,8 @@ export interface CallPolicyInput<M extends FailMode = FailMode> {
   readonly clock?: Clock;
   readonly random?: Random;
   readonly logger?: PolicyLogger | undefined;
+  /** Hears every attempt, refused retry and call end (metrics bound once per method). */
+  readonly observer?: PolicyObserver | undefined;
 }
 
 /** Resolved hedging settings. */
@@ -174,4 +177,5 @@ export interface CallPolicy<M extends FailMode = FailMode> {
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: PolicyLogger | undefined;
+  readonly observer: PolicyObserver | undefined;
 }

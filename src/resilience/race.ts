@@ -22,6 +22,9 @@ export interface RaceShape {
 }
 
 interface Run {
+  readonly endpoint: Endpoint;
+  /** 1 for the first attempt launched, 2 for the next, … */
+  readonly n: number;
   readonly tracker: CallTracker;
   readonly start: number;
 }
@@ -101,8 +104,8 @@ class Race<T> {
   }
 
   private launch(endpoint: Endpoint, tracker: CallTracker): void {
-    const run: Run = { tracker, start: this.policy.clock.now() };
     this.launched++;
+    const run: Run = { endpoint, n: this.launched, tracker, start: this.policy.clock.now() };
     this.tried.add(endpoint.id);
     this.outstanding++;
     const context = { signal: this.controller.signal, attempt: this.launched, deadline: this.deadline };
@@ -141,7 +144,11 @@ class Race<T> {
     if (this.deadline !== undefined && delay >= this.deadline.remaining()) return;
     this.timer = this.policy.clock.setTimeout(() => {
       this.timer = undefined;
-      if (this.finished || this.launched >= this.shape.maxAttempts || !this.policy.budget.canRetry()) return;
+      if (this.finished || this.launched >= this.shape.maxAttempts) return;
+      if (!this.policy.budget.canRetry()) {
+        this.policy.observer?.budgetExhausted();
+        return;
+      }
       if (this.launchNext()) this.scheduleHedge();
     }, delay);
   }
@@ -151,9 +158,11 @@ class Race<T> {
     const latency = this.policy.clock.now() - run.start;
     if (this.finished) {
       run.tracker.done('cancelled', latency);
+      this.policy.observer?.attemptEnded(run.endpoint, run.n, LOST_RACE, latency);
       return;
     }
     run.tracker.done('success', latency);
+    this.policy.observer?.attemptEnded(run.endpoint, run.n, undefined, latency);
     this.policy.budget.recordSuccess();
     this.policy.hedging?.estimator?.record(latency);
     this.finish(value, undefined, undefined);
@@ -162,15 +171,18 @@ class Race<T> {
   private onFailure(run: Run, error: ProximaError): void {
     this.outstanding--;
     const kind = outcomeOf(error, this.controller.signal);
-    run.tracker.done(kind, this.policy.clock.now() - run.start);
+    const latency = this.policy.clock.now() - run.start;
+    run.tracker.done(kind, latency);
     chargeBudget(this.policy.budget, kind, error);
+    this.policy.observer?.attemptEnded(run.endpoint, run.n, error, latency);
     if (this.finished) return;
     this.lastError = error;
     const retryable = mayRetry(error, this.policy.idempotent);
     if (this.shape.hedged) {
       if (!retryable) return this.finish(undefined, error, undefined);
-      const mayLaunch =
-        this.launched < this.shape.maxAttempts && (error.unprocessed || this.policy.budget.canRetry());
+      const left = this.launched < this.shape.maxAttempts;
+      const mayLaunch = left && (error.unprocessed || this.policy.budget.canRetry());
+      if (left && !mayLaunch) this.policy.observer?.budgetExhausted();
       if (mayLaunch && this.launchNext()) return this.scheduleHedge();
     }
     if (this.outstanding === 0) this.finish(undefined, this.lastError, undefined);

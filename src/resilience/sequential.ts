@@ -31,15 +31,18 @@ export function runSequential<T>(
   maxAttempts: number,
   sameEndpoint: boolean,
   startedAt?: number,
+  observeCall = false,
 ): Promise<T> {
   const context: PickContext | undefined = hashKey === undefined ? undefined : { hashKey };
   const pick = policy.getPicker().pick(context);
+  const start = startedAt ?? policy.clock.now();
+  // The call's start, when this run reports the call's end to the policy's observer.
+  const callStart = observeCall && policy.observer !== undefined ? start : undefined;
   if (pick.kind !== 'ok') {
-    const run: Run<T> = { policy, attempt, signal, deadline, hashKey, maxAttempts, sameEndpoint };
+    const run: Run<T> = { policy, attempt, signal, deadline, hashKey, maxAttempts, sameEndpoint, callStart };
     return retryLoop(run, 1, pick, new Retries(context), 0);
   }
   const { endpoint, tracker } = pick;
-  const start = startedAt ?? policy.clock.now();
   let pending: Promise<T>;
   try {
     pending = attempt(endpoint, { signal, attempt: 1, deadline, startedAt: start });
@@ -48,16 +51,37 @@ export function runSequential<T>(
   }
   return pending.then(
     (value) => {
-      succeeded(policy, tracker, start);
+      const now = succeeded(policy, endpoint, 1, tracker, start);
+      if (callStart !== undefined) policy.observer!.callEnded(undefined, now - callStart);
       return value;
     },
     (thrown: unknown) => {
-      const run: Run<T> = { policy, attempt, signal, deadline, hashKey, maxAttempts, sameEndpoint };
+      const run: Run<T> = {
+        policy,
+        attempt,
+        signal,
+        deadline,
+        hashKey,
+        maxAttempts,
+        sameEndpoint,
+        callStart,
+      };
       const retries = new Retries(context);
-      const delay = failed(run, 1, endpoint, tracker, start, thrown, retries);
+      let delay: number;
+      try {
+        delay = failed(run, 1, endpoint, tracker, start, thrown, retries);
+      } catch (error) {
+        if (callStart !== undefined) callFailed(policy, callStart, error);
+        throw error;
+      }
       return retryLoop(run, 2, undefined, retries, delay);
     },
   );
+}
+
+/** Tells the observer the call failed with `thrown`. */
+function callFailed(policy: CallPolicy, callStart: number, thrown: unknown): void {
+  policy.observer!.callEnded(toProximaError(thrown), policy.clock.now() - callStart);
 }
 
 /** The inputs of one sequential call, for the attempts after the first. */
@@ -69,6 +93,8 @@ interface Run<T> {
   readonly hashKey: string | undefined;
   readonly maxAttempts: number;
   readonly sameEndpoint: boolean;
+  /** Set when the call's end goes to the policy's observer. */
+  readonly callStart: number | undefined;
 }
 
 /** What a call carries from one failed attempt to the next. */
@@ -87,7 +113,30 @@ class Retries {
  * Attempt `n` onwards, after `delay` ms (the backoff the last failure asked for). `first` is the
  * pick already taken for attempt `n`, if any.
  */
-async function retryLoop<T>(
+function retryLoop<T>(
+  run: Run<T>,
+  n: number,
+  first: PickResult | undefined,
+  retries: Retries,
+  delay: number,
+): Promise<T> {
+  const loop = attemptsFrom(run, n, first, retries, delay);
+  const { callStart, policy } = run;
+  if (callStart === undefined) return loop;
+  // Off the common path (a failure or a pick that waited): one more promise is fine here.
+  return loop.then(
+    (value) => {
+      policy.observer!.callEnded(undefined, policy.clock.now() - callStart);
+      return value;
+    },
+    (thrown: unknown) => {
+      callFailed(policy, callStart, thrown);
+      throw thrown;
+    },
+  );
+}
+
+async function attemptsFrom<T>(
   run: Run<T>,
   n: number,
   first: PickResult | undefined,
@@ -113,7 +162,7 @@ async function retryLoop<T>(
     const start = policy.clock.now();
     try {
       const value = await attempt(endpoint, { signal, attempt: n, deadline, startedAt: start });
-      succeeded(policy, tracker, start);
+      succeeded(policy, endpoint, n, tracker, start);
       return value;
     } catch (thrown) {
       delay = failed(run, n, endpoint, tracker, start, thrown, retries);
@@ -121,13 +170,24 @@ async function retryLoop<T>(
   }
 }
 
-/** Reports a successful attempt: to its endpoint's tracker, the retry budget and the hedge estimator. */
-function succeeded(policy: CallPolicy, tracker: CallTracker, start: number): void {
+/**
+ * Reports successful attempt `n`: to its endpoint's tracker, the retry budget, the hedge estimator
+ * and the observer. Returns the clock reading it took.
+ */
+function succeeded(
+  policy: CallPolicy,
+  endpoint: Endpoint,
+  n: number,
+  tracker: CallTracker,
+  start: number,
+): number {
   const now = policy.clock.now();
   const latency = now - start;
   tracker.done('success', latency, now);
   policy.budget.recordSuccess();
   policy.hedging?.estimator?.record(latency);
+  policy.observer?.attemptEnded(endpoint, n, undefined, latency);
+  return now;
 }
 
 /**
@@ -149,10 +209,14 @@ function failed<T>(
   const now = policy.clock.now();
   tracker.done(kind, now - start, now);
   chargeBudget(policy.budget, kind, error);
+  policy.observer?.attemptEnded(endpoint, n, error, now - start);
   if (signal?.aborted) throw abortError(signal);
   retries.lastError = error;
   if (n >= run.maxAttempts || !mayRetry(error, policy.idempotent)) throw error;
-  if (!error.unprocessed && !policy.budget.canRetry()) throw error;
+  if (!error.unprocessed && !policy.budget.canRetry()) {
+    policy.observer?.budgetExhausted();
+    throw error;
+  }
 
   if (sameEndpoint) {
     retries.context = { hashKey: run.hashKey, prefer: endpoint.id };

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRegistry } from '../../src/backends/memory/index.js';
 import { createClient, type Client } from '../../src/client/index.js';
 import { ProximaError } from '../../src/core/index.js';
-import { clientMetrics, metricsInterceptor, serverMetrics } from '../../src/observability/index.js';
+import { clientMetrics, serverMetrics } from '../../src/observability/index.js';
 import type { RpcServer } from '../../src/rpc/index.js';
 import { EchoApi, startEcho } from './fleet.js';
 import { parseExposition, promtoolCheck, sumOf } from './exposition.js';
@@ -59,7 +59,6 @@ describe('client and RPC metrics after real calls', () => {
         // Round robin keeps sending to the flaky instance until outlier detection ejects it.
         balancer: { name: 'round-robin' },
         observers: [clientMetrics(clientRegistry)],
-        interceptors: [metricsInterceptor(clientRegistry)],
       }),
     );
     await client.ready('echo');

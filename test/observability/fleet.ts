@@ -7,7 +7,7 @@ import {
   implement,
   method,
   type RpcServer,
-  type ServerInterceptor,
+  type ServerObserver,
 } from '../../src/rpc/index.js';
 
 /** Every instance answers with its own id, so tests can tell where calls went. */
@@ -26,7 +26,7 @@ export interface EchoInstance {
 export async function startEcho(
   registry: MemoryRegistry,
   instance: EchoInstance,
-  interceptors: readonly ServerInterceptor[],
+  observers: readonly ServerObserver[],
 ): Promise<RpcServer> {
   const server = createServer({
     services: [
@@ -37,7 +37,7 @@ export async function startEcho(
         },
       }),
     ],
-    interceptors,
+    observers,
     register: {
       registry,
       instance: { service: 'echo', id: instance.id, locality: instance.locality },

@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { ErrorCode } from '../../core/errors.js';
 import { parseWith } from '../../core/validate.js';
+import type { Cell, CounterFamily } from './cells.js';
 
 /**
  * Latency buckets in seconds, 0.5 ms to 10 s: loopback RPCs land in the first buckets, cross-region
@@ -64,4 +65,39 @@ export function resolveOptions(
   parseWith(optionsSchema, options, root);
   const prefix = options.prefix ?? 'proxima_';
   return { name: (n) => `${prefix}${n}`, buckets: [...(options.buckets ?? LATENCY_BUCKETS)] };
+}
+
+/** Every value of the `code` label: `OK` then the ProximaError codes (index 0 is `OK`). */
+export const CODE_LABELS: readonly string[] = ['OK', ...new Set(Object.values(ErrorCode))];
+const CODE_INDEX = new Map(CODE_LABELS.map((code, i) => [code, i]));
+const UNKNOWN_INDEX = CODE_INDEX.get(ErrorCode.UNKNOWN)!;
+
+/** The index in {@link CODE_LABELS} of a call's outcome (a code a newer peer invented is UNKNOWN). */
+export function codeIndex(error: { readonly code: string } | undefined): number {
+  if (error === undefined) return 0;
+  return CODE_INDEX.get(error.code) ?? UNKNOWN_INDEX;
+}
+
+/**
+ * A counter's cells by result code for one label set, bound on the first call with each code (so
+ * only codes that happened have series, and each is bound once).
+ */
+export class CodeCounter {
+  private readonly cells: Array<Cell | undefined> = new Array<Cell | undefined>(CODE_LABELS.length);
+
+  constructor(
+    private readonly family: CounterFamily,
+    private readonly labels: Readonly<Record<string, string>>,
+  ) {}
+
+  /** Counts one outcome. */
+  add(error: { readonly code: string } | undefined): void {
+    const i = codeIndex(error);
+    let cell = this.cells[i];
+    if (cell === undefined) {
+      cell = this.family.bind({ ...this.labels, code: CODE_LABELS[i]! });
+      this.cells[i] = cell;
+    }
+    cell.value++;
+  }
 }

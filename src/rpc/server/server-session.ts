@@ -7,9 +7,10 @@ import { FrameDecoder } from '../wire/decoder.js';
 import { FLAG_PROTOCOL_ERROR, FrameType, type FrameView, protocolError } from '../wire/frame.js';
 import { readMetadata } from '../wire/metadata.js';
 import { FrameWriter, type FrameWriterOptions } from '../wire/writer.js';
-import type { Peer, ServerHandler } from './context.js';
+import type { Peer } from './context.js';
 import type { InFlight } from './in-flight.js';
 import type { MethodTable } from './method-table.js';
+import type { Route } from './route.js';
 import { ServerCall } from './server-call.js';
 import { StreamTable } from '../util/stream-table.js';
 import { peerOf } from '../tls/peer.js';
@@ -164,18 +165,27 @@ export class ServerSession {
     );
     this.calls.set(call);
     this.deps.inFlight.enter();
-    void this.run(call, route.chain, request);
+    void this.run(call, route, request);
   }
 
-  private async run(call: ServerCall, chain: ServerHandler, request: unknown): Promise<void> {
+  private async run(call: ServerCall, route: Route, request: unknown): Promise<void> {
     let value: unknown;
     let error: unknown;
     let failed = false;
+    const observer = route.observer;
+    let start = 0;
+    if (observer !== undefined) {
+      start = this.deps.clock.now();
+      observer.started();
+    }
     try {
-      value = await chain(request, call);
+      value = await route.chain(request, call);
     } catch (e) {
       failed = true;
       error = e;
+    }
+    if (observer !== undefined) {
+      observer.ended(failed ? toProximaError(error) : undefined, this.deps.clock.now() - start);
     }
     call.finish();
     this.calls.delete(call);

@@ -5,10 +5,12 @@ import { type RpcLogger, silentLogger } from '../logger.js';
 import { type Codec, CodecSet, jsonCodec, msgpackCodec } from '../wire/codec.js';
 import { DEFAULT_MAX_FRAME_SIZE } from '../wire/frame.js';
 import type { FlushSchedule } from '../wire/writer.js';
-import { type ServerInterceptor, composeServer } from './context.js';
+import { serverCallChannel } from '../../core/diagnostics.js';
+import { type ServerHandler, type ServerInterceptor, composeServer } from './context.js';
 import type { ServiceImplementation } from './implement.js';
 import { InFlight } from './in-flight.js';
 import { MethodTable } from './method-table.js';
+import { combineServedObservers, type ServerObserver } from './observer.js';
 import type { Route } from './route.js';
 import { ServerSession } from './server-session.js';
 import { TlsAcceptor } from '../tls/acceptor.js';
@@ -42,6 +44,11 @@ export interface ServerOptions {
   readonly services: readonly ServiceImplementation[];
   /** Run around every method, first one outermost. */
   readonly interceptors?: readonly ServerInterceptor[];
+  /**
+   * Told of every call's start and end, bound once per method (metrics: `serverMetrics`). Cheaper
+   * than an interceptor: no promise or closure per call.
+   */
+  readonly observers?: readonly ServerObserver[];
   /** Codecs the server answers in; default msgpack (id 0) and JSON (id 1). */
   readonly codecs?: readonly Codec[];
   readonly maxFrameSize?: number;
@@ -97,7 +104,16 @@ export class RpcServer implements AsyncDisposable {
     for (const service of options.services) {
       for (const entry of service.methods) {
         if (routes.has(entry.fullName)) throw invalidArgument('services', `${entry.fullName} defined twice`);
-        routes.set(entry.fullName, { entry, chain: composeServer(interceptors, entry.invoke) });
+        const observer = combineServedObservers(
+          (options.observers ?? []).map((o) =>
+            o.methodOpened({ method: entry.fullName, service: entry.service, methodName: entry.methodName }),
+          ),
+        );
+        routes.set(entry.fullName, {
+          entry,
+          chain: published(composeServer(interceptors, entry.invoke)),
+          observer,
+        });
       }
     }
     this.routes = new MethodTable(routes);
@@ -235,6 +251,18 @@ export class RpcServer implements AsyncDisposable {
     });
     this.sessions.add(session);
   }
+}
+
+/**
+ * `chain`, publishing each call on the `proxima:server:call` tracing channel while anybody
+ * subscribes (one property read per call otherwise).
+ */
+function published(chain: ServerHandler): ServerHandler {
+  return (request, ctx) => {
+    if (!serverCallChannel.hasSubscribers) return chain(request, ctx);
+    const message = { service: ctx.service, method: ctx.methodName, request, context: ctx };
+    return serverCallChannel.tracePromise(chain, message, undefined, request, ctx);
+  };
 }
 
 /** Creates a server for the given service implementations; see {@link RpcServer}. */
