@@ -73,7 +73,11 @@ export {
   type ServiceHandlers,
   type ServiceImplementation,
 } from './rpc/server/implement.js';
-export { createServer, type ProximaServerOptions } from './client/service-server.js';
+export {
+  createServer,
+  type ProximaServerOptions,
+  type ServerMetricsOptions,
+} from './client/service-server.js';
 export {
   registerOnListen,
   type ServerRegistration,
@@ -203,6 +207,7 @@ export {
   mountMetrics,
   RouterMetrics,
   serverMetrics,
+  serveMetrics,
   traceClient,
   traceServer,
   currentTrace,
@@ -212,6 +217,8 @@ export {
   randomIds,
   type ClientMetricsOptions,
   type IdGenerator,
+  type MetricsEndpoint,
+  type ServeMetricsOptions,
   type MetricsOptions,
   type RegistryServerMetricsOptions,
   type RouterMetricsOptions,

@@ -85,6 +85,10 @@ async function setup(): Promise<{ call: Call; stop: () => Promise<unknown> }> {
     }
     case 'proxima-client':
       return fullStackClient(host, port);
+    case 'metrics-off':
+      return fullStackClient(host, port, 'none');
+    case 'metrics-on':
+      return fullStackClient(host, port, 'metrics');
     case 'moleculer': {
       const broker = new ServiceBroker({
         nodeID: `bench-client-${process.pid}`,

@@ -6,8 +6,10 @@
  * the pooled connection. The difference between the two rows is what the stack costs per call.
  */
 import { performance } from 'node:perf_hooks';
+import { Registry } from 'prom-client';
 import { MemoryRegistry } from '../../src/backends/memory/index.js';
 import { createClient } from '../../src/client/index.js';
+import { clientMetrics } from '../../src/observability/index.js';
 import type { ClientInterceptor } from '../../src/rpc/index.js';
 import { EchoApi, PAYLOAD } from './echo-api.js';
 
@@ -33,17 +35,28 @@ function metricsHook(): ClientInterceptor {
   };
 }
 
-/** A client of the echo server at `host:port` through discovery, routing and policy. */
+/**
+ * A client of the echo server at `host:port` through discovery, routing and policy. `hooks`: the
+ * stand-in interceptor (`hook`, the `proxima-client` row), nothing (`none`), or every client metric
+ * Proxima has, into a prom-client registry (`metrics`).
+ */
 export async function fullStackClient(
   host: string,
   port: number,
+  hooks: 'hook' | 'none' | 'metrics' = 'hook',
 ): Promise<{ call: () => Promise<unknown>; stop: () => Promise<void> }> {
   const registry = new MemoryRegistry();
   const registration = await registry.register(
     { service: EchoApi.name, id: 'bench-server', address: `${host}:${port}` },
     { ttlMs: 3_600_000 },
   );
-  const client = await createClient({ registry, env: {}, interceptors: [metricsHook()] });
+  const metrics = new Registry();
+  const client = await createClient({
+    registry,
+    env: {},
+    ...(hooks === 'hook' ? { interceptors: [metricsHook()] } : {}),
+    ...(hooks === 'metrics' ? { observers: [clientMetrics(metrics)] } : {}),
+  });
   await client.ready(EchoApi.name);
   const api = client.bind(EchoApi);
   await api.echo(PAYLOAD); // connect before the clock starts, as the other rows do

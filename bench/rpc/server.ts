@@ -6,6 +6,8 @@ import { type Socket, createServer as createNetServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { ServiceBroker } from 'moleculer';
+import { Registry } from 'prom-client';
+import { serverMetrics } from '../../src/observability/index.js';
 import { createServer, implement, msgpackCodec, serverTlsFromEnv } from '../../src/rpc/index.js';
 import { EchoApi, type System } from './echo-api.js';
 import { RawDeframer, RawFramer, rawFrame } from './raw-framing.js';
@@ -47,10 +49,15 @@ async function start(): Promise<() => Promise<void>> {
     }
     case 'proxima':
     case 'proxima-client':
-    case 'proxima-tls': {
+    case 'proxima-tls':
+    case 'metrics-off':
+    case 'metrics-on': {
+      // The plain RPC server for every row (as before); metrics-on adds what
+      // `createServer({ metrics })` adds: serverMetrics, bound once per method.
       const server = createServer({
         services: [implement(EchoApi, { echo: (req) => req })],
         ...(system === 'proxima-tls' ? { tls: tlsFromEnv() } : {}),
+        ...(system === 'metrics-on' ? { observers: [serverMetrics(new Registry())] } : {}),
       });
       await server.listen({ host, port });
       return () => server.shutdown({ graceMs: 100 });

@@ -1,4 +1,5 @@
 import { systemClock } from '../core/clock.js';
+import { clientCallChannel } from '../core/diagnostics.js';
 import { ProximaError, toProximaError } from '../core/errors.js';
 import type { Locality } from '../core/locality.js';
 import { systemRandom } from '../core/random.js';
@@ -167,6 +168,7 @@ class ProximaClient implements Client {
       policy,
       attemptOf(channel, wire, request, options),
       options,
+      request,
     ) as Promise<T>;
   }
 
@@ -181,7 +183,7 @@ class ProximaClient implements Client {
     const wire = channel.wireName(method);
     const policy = channel.policy(wire, options?.idempotent ?? false, true);
     const attempt = attemptOf(channel, wire, request, options) as Attempt<T>;
-    return this.execute(channel, method, policy, attempt, options) as Promise<
+    return this.execute(channel, method, policy, attempt, options, request) as Promise<
       ReadonlyArray<BroadcastReply<T>>
     >;
   }
@@ -223,7 +225,14 @@ class ProximaClient implements Client {
     if (channel instanceof ProximaError) return Promise.reject(channel);
     const policy = channel.policy(wire, options?.idempotent ?? info?.idempotent ?? false);
     const method = info?.method ?? wire.slice(service.length + 1);
-    return this.execute(channel, method, policy, attemptOf(channel, wire, request, options), options);
+    return this.execute(
+      channel,
+      method,
+      policy,
+      attemptOf(channel, wire, request, options),
+      options,
+      request,
+    );
   }
 
   /**
@@ -244,20 +253,30 @@ class ProximaClient implements Client {
         channel = found;
         policy = found.policy(wire, info.idempotent);
       }
-      return this.execute(channel, info.method, policy, attemptOf(channel, wire, request, options), options);
+      const attempt = attemptOf(channel, wire, request, options);
+      return this.execute(channel, info.method, policy, attempt, options, request);
     };
   }
 
-  /** Runs one logical call under its policy (observers hear it through the policy). */
+  /**
+   * Runs one logical call under its policy (observers hear it through the policy), published on
+   * the `proxima:client:call` tracing channel while anybody subscribes.
+   */
   private execute(
     channel: ServiceChannel,
     method: string,
     policy: CallPolicy,
     attempt: Attempt<unknown>,
     options: ClientCallOptions | undefined,
+    request: unknown,
   ): Promise<unknown> {
     // The options go to the policy as they are: `deadlineMs` is its timeout.
-    return executeCall(policy, attempt, options, options?.deadlineMs);
+    if (!clientCallChannel.hasSubscribers) return executeCall(policy, attempt, options, options?.deadlineMs);
+    const message = { service: channel.service, method, request };
+    return clientCallChannel.tracePromise(
+      () => executeCall(policy, attempt, options, options?.deadlineMs),
+      message,
+    );
   }
 
   /** {@link channel}, with its error returned, for methods that must reject rather than throw. */

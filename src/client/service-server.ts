@@ -1,5 +1,15 @@
+import { Registry } from 'prom-client';
 import { invalidArgument } from '../core/errors.js';
-import { createServer as createRpcServer, type RpcServer, type ServerOptions } from '../rpc/server/server.js';
+import { collectProcessMetrics } from '../observability/metrics/process-metrics.js';
+import { serverMetrics } from '../observability/metrics/rpc-metrics.js';
+import { type MetricsEndpoint, serveMetrics } from '../observability/metrics/serve.js';
+import {
+  createServer as createRpcServer,
+  type ListenAddress,
+  type RegistrarHook,
+  type RpcServer,
+  type ServerOptions,
+} from '../rpc/server/server.js';
 import { propagateCallContext } from './call-context.js';
 import { registerOnListen, type ServerRegistrationOptions } from './registration.js';
 import { type ServerTlsOptions, checkServerTls, resolveTls, serverTlsFromEnv } from '../rpc/tls/options.js';
@@ -25,6 +35,24 @@ export interface ProximaServerOptions extends Omit<ServerOptions, 'tls'> {
    * see {@link propagateCallContext}).
    */
   readonly propagateContext?: boolean;
+  /**
+   * Server metrics (`serverMetrics`: calls, durations, in flight, bound once per method) into
+   * `registry` (default: a new one with the process metrics too), served on `GET /metrics` at
+   * `host:port` while the server listens when `port` is set (see `serveMetrics`).
+   */
+  readonly metrics?: ServerMetricsOptions;
+}
+
+/** The `metrics` option of {@link createServer}. */
+export interface ServerMetricsOptions {
+  /** Where the metrics go (default: a new registry, with prom-client's process metrics). */
+  readonly registry?: Registry;
+  /** Serve the exposition on this port while the server listens (0: any free port). */
+  readonly port?: number;
+  /** Interface of the metrics endpoint (default `127.0.0.1`). */
+  readonly host?: string;
+  /** Metric name prefix (default `proxima_`). */
+  readonly prefix?: string;
 }
 
 /**
@@ -44,17 +72,66 @@ export interface ProximaServerOptions extends Omit<ServerOptions, 'tls'> {
  * ```
  */
 export function createServer(options: ProximaServerOptions): RpcServer {
-  const { register, propagateContext = true, tls: tlsOption, env = process.env, ...rest } = options;
+  const { register, propagateContext = true, tls: tlsOption, env = process.env, metrics, ...rest } = options;
   if (register !== undefined && rest.registrar !== undefined) {
     throw invalidArgument('server.register', 'give either register or registrar, not both');
   }
   const clock = rest.clock === undefined ? {} : { clock: rest.clock };
   const interceptors = rest.interceptors ?? [];
   const tls = resolveTls(tlsOption, serverTlsFromEnv, env);
+  const registrar = register === undefined ? rest.registrar : registerOnListen({ ...clock, ...register });
+  let observers = rest.observers ?? [];
+  let hook = registrar;
+  if (metrics !== undefined) {
+    const registry = metrics.registry ?? processRegistry();
+    const prefix = metrics.prefix === undefined ? {} : { prefix: metrics.prefix };
+    observers = [...observers, serverMetrics(registry, prefix)];
+    if (metrics.port !== undefined) {
+      // Checked now, so a bad port fails createServer rather than listen().
+      const serve = { port: metrics.port, ...(metrics.host === undefined ? {} : { host: metrics.host }) };
+      hook = withMetricsEndpoint(registrar, registry, serve);
+    }
+  }
   return createRpcServer({
     ...rest,
     ...(tls === undefined ? {} : { tls: checkServerTls(tls) }),
+    observers,
     interceptors: propagateContext ? [propagateCallContext(clock), ...interceptors] : interceptors,
-    ...(register === undefined ? {} : { registrar: registerOnListen({ ...clock, ...register }) }),
+    ...(hook === undefined ? {} : { registrar: hook }),
   });
+}
+
+function processRegistry(): Registry {
+  const registry = new Registry();
+  collectProcessMetrics(registry);
+  return registry;
+}
+
+/**
+ * `registrar`, plus a metrics endpoint that starts before the instance registers (so it can be
+ * scraped as soon as it is found) and stops after it deregistered.
+ */
+function withMetricsEndpoint(
+  registrar: RegistrarHook | undefined,
+  registry: Registry,
+  options: { port: number; host?: string },
+): RegistrarHook {
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
+    throw invalidArgument('server.metrics.port', `expected a port 0..65535, got ${options.port}`);
+  }
+  let endpoint: MetricsEndpoint | undefined;
+  return {
+    register: async (address: ListenAddress) => {
+      endpoint = await serveMetrics(registry, options);
+      return registrar?.register?.(address);
+    },
+    drain: () => registrar?.drain(),
+    deregister: async () => {
+      try {
+        await registrar?.deregister?.();
+      } finally {
+        await endpoint?.close();
+      }
+    },
+  };
 }

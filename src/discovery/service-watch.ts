@@ -1,3 +1,4 @@
+import { registryChangeChannel } from '../core/diagnostics.js';
 import { type Clock, sleep, type TimerHandle } from '../core/clock.js';
 import { ProximaError, toProximaError } from '../core/errors.js';
 import { Emitter, type Event, once } from '../core/event.js';
@@ -176,9 +177,22 @@ export class ServiceWatch implements AsyncDisposable {
   }
 
   private publish(cause: SnapshotCause): void {
-    this.latest = toSnapshot(this.pool, this.stale);
+    const snapshot = toSnapshot(this.pool, this.stale);
+    this.latest = snapshot;
     this.scheduleExpiry();
-    this.emitter.emit({ snapshot: this.latest, cause });
+    const update = { snapshot, cause };
+    if (!registryChangeChannel.hasSubscribers) {
+      this.emitter.emit(update);
+      return;
+    }
+    // The traced span covers the subscribers (routers rebuilding their pickers) applying it.
+    const message = {
+      service: this.service,
+      cause: cause.type === 'watch' ? cause.event.type : cause.type,
+      instances: snapshot.instances.length,
+      revision: snapshot.revision === 0 ? undefined : String(snapshot.revision),
+    };
+    registryChangeChannel.traceSync(() => this.emitter.emit(update), message);
   }
 
   private scheduleExpiry(): void {

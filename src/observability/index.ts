@@ -20,6 +20,8 @@ export * from './metrics/router-metrics.js';
 export * from './metrics/client-metrics.js';
 export * from './metrics/registry-server-metrics.js';
 export * from './metrics/process-metrics.js';
+export { serveMetrics, type MetricsEndpoint, type ServeMetricsOptions } from './metrics/serve.js';
+export { CounterFamily, GaugeFamily, HistogramFamily, Cell, HistogramCell } from './metrics/cells.js';
 export * from './tracing/trace-context.js';
 export * from './tracing/span.js';
 export * from './tracing/context.js';
