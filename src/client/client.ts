@@ -1,5 +1,7 @@
 import { systemClock } from '../core/clock.js';
 import { clientCallChannel } from '../core/diagnostics.js';
+import { traceClientCall } from '../observability/otel/client.js';
+import { type Otel, resolveOpenTelemetry } from '../observability/otel/load.js';
 import { ProximaError, toProximaError } from '../core/errors.js';
 import type { Locality } from '../core/locality.js';
 import { systemRandom } from '../core/random.js';
@@ -88,6 +90,7 @@ export async function createClient(options: ClientOptions): Promise<Client> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
   const owned = typeof options.registry === 'string';
+  const otel = await resolveOpenTelemetry(options.openTelemetry, 'client.openTelemetry');
   const registry =
     typeof options.registry === 'string'
       ? await openRegistry(options.registry, {
@@ -97,7 +100,7 @@ export async function createClient(options: ClientOptions): Promise<Client> {
         })
       : options.registry;
   try {
-    return new ProximaClient(options, registry, owned);
+    return new ProximaClient(options, registry, owned, otel);
   } catch (error) {
     if (owned) await registry.close();
     throw error;
@@ -116,6 +119,7 @@ class ProximaClient implements Client {
     options: ClientOptions,
     private readonly registry: Registry,
     private readonly ownsRegistry: boolean,
+    private readonly otel: Otel | undefined,
   ) {
     const clock = options.clock ?? systemClock;
     const random = options.random ?? systemRandom;
@@ -169,6 +173,7 @@ class ProximaClient implements Client {
       attemptOf(channel, wire, request, options),
       options,
       request,
+      wire,
     ) as Promise<T>;
   }
 
@@ -183,7 +188,7 @@ class ProximaClient implements Client {
     const wire = channel.wireName(method);
     const policy = channel.policy(wire, options?.idempotent ?? false, true);
     const attempt = attemptOf(channel, wire, request, options) as Attempt<T>;
-    return this.execute(channel, method, policy, attempt, options, request) as Promise<
+    return this.execute(channel, method, policy, attempt, options, request, wire) as Promise<
       ReadonlyArray<BroadcastReply<T>>
     >;
   }
@@ -232,6 +237,7 @@ class ProximaClient implements Client {
       attemptOf(channel, wire, request, options),
       options,
       request,
+      wire,
     );
   }
 
@@ -254,7 +260,7 @@ class ProximaClient implements Client {
         policy = found.policy(wire, info.idempotent);
       }
       const attempt = attemptOf(channel, wire, request, options);
-      return this.execute(channel, info.method, policy, attempt, options, request);
+      return this.execute(channel, info.method, policy, attempt, options, request, wire);
     };
   }
 
@@ -269,14 +275,34 @@ class ProximaClient implements Client {
     attempt: Attempt<unknown>,
     options: ClientCallOptions | undefined,
     request: unknown,
+    wire: string,
   ): Promise<unknown> {
     // The options go to the policy as they are: `deadlineMs` is its timeout.
-    if (!clientCallChannel.hasSubscribers) return executeCall(policy, attempt, options, options?.deadlineMs);
-    const message = { service: channel.service, method, request };
-    return clientCallChannel.tracePromise(
-      () => executeCall(policy, attempt, options, options?.deadlineMs),
-      message,
-    );
+    const otel = this.otel;
+    if (otel === undefined && !clientCallChannel.hasSubscribers) {
+      return executeCall(policy, attempt, options, options?.deadlineMs);
+    }
+    const run = (traced: Attempt<unknown>): Promise<unknown> =>
+      executeCall(policy, traced, options, options?.deadlineMs);
+    const execute =
+      otel === undefined
+        ? (): Promise<unknown> => run(attempt)
+        : (): Promise<unknown> =>
+            traceClientCall(
+              otel,
+              {
+                service: channel.service,
+                method,
+                failMode: policy.failMode,
+                hedged: policy.hedging !== undefined,
+                caller: this.locality,
+                metadata: options?.metadata,
+              },
+              (endpoint, context, metadata) => channel.send(endpoint, wire, request, context, metadata),
+              run,
+            );
+    if (!clientCallChannel.hasSubscribers) return execute();
+    return clientCallChannel.tracePromise(execute, { service: channel.service, method, request });
   }
 
   /** {@link channel}, with its error returned, for methods that must reject rather than throw. */

@@ -1,3 +1,4 @@
+import type { OpenTelemetrySetting } from '../observability/otel/load.js';
 import { z } from 'zod';
 import { probeOptionsSchema } from '../probe/options.js';
 import type { BalancerSpecInput } from '../balancer/factory.js';
@@ -108,6 +109,13 @@ export interface ClientOptions {
   readonly interceptors?: readonly ClientInterceptor[];
   /** See calls, attempts (with their endpoint) and routers: metrics (`clientMetrics`), tracing, logs. */
   readonly observers?: readonly ClientObserver[];
+  /**
+   * OpenTelemetry spans for every call and attempt, in the application's tracer (see
+   * docs/observability.md). Default: on when `@opentelemetry/api` is installed and an SDK
+   * registered a global tracer provider before `createClient`; `true` or
+   * `{ tracerProvider, propagator }` to ask for it, `false` to keep it off.
+   */
+  readonly openTelemetry?: OpenTelemetrySetting;
   readonly connection?: ConnectionOptions;
   /**
    * TLS to instances whose registration says they serve it (metadata `proxima.tls`). Default:
@@ -162,6 +170,7 @@ const clientOptionsSchema = z
     timeoutMs: ms.optional(),
     interceptors: z.array(fn).optional(),
     observers: z.array(object).optional(),
+    openTelemetry: z.union([z.boolean(), object]).optional(),
     connection: z
       .object({
         codec: object.optional(),

@@ -1,5 +1,8 @@
 import { Registry } from 'prom-client';
 import { invalidArgument } from '../core/errors.js';
+import { type OpenTelemetrySetting, type Otel, resolveOpenTelemetry } from '../observability/otel/load.js';
+import { openTelemetryServer } from '../observability/otel/server.js';
+import type { ServerHandler, ServerInterceptor } from '../rpc/server/context.js';
 import { collectProcessMetrics } from '../observability/metrics/process-metrics.js';
 import { serverMetrics } from '../observability/metrics/rpc-metrics.js';
 import { type MetricsEndpoint, serveMetrics } from '../observability/metrics/serve.js';
@@ -41,6 +44,13 @@ export interface ProximaServerOptions extends Omit<ServerOptions, 'tls'> {
    * `host:port` while the server listens when `port` is set (see `serveMetrics`).
    */
   readonly metrics?: ServerMetricsOptions;
+  /**
+   * OpenTelemetry SERVER spans for every call, children of the caller's propagated context, active
+   * while the handler runs (see `openTelemetryServer`). Default: on when `@opentelemetry/api` is
+   * installed and an SDK registered a global tracer provider; resolved before the instance
+   * registers (`listen()` fails when `true` was asked for and the API is missing).
+   */
+  readonly openTelemetry?: OpenTelemetrySetting;
 }
 
 /** The `metrics` option of {@link createServer}. */
@@ -72,16 +82,29 @@ export interface ServerMetricsOptions {
  * ```
  */
 export function createServer(options: ProximaServerOptions): RpcServer {
-  const { register, propagateContext = true, tls: tlsOption, env = process.env, metrics, ...rest } = options;
+  const {
+    register,
+    propagateContext = true,
+    tls: tlsOption,
+    env = process.env,
+    metrics,
+    openTelemetry,
+    ...rest
+  } = options;
   if (register !== undefined && rest.registrar !== undefined) {
     throw invalidArgument('server.register', 'give either register or registrar, not both');
   }
   const clock = rest.clock === undefined ? {} : { clock: rest.clock };
-  const interceptors = rest.interceptors ?? [];
+  let interceptors = rest.interceptors ?? [];
   const tls = resolveTls(tlsOption, serverTlsFromEnv, env);
   const registrar = register === undefined ? rest.registrar : registerOnListen({ ...clock, ...register });
   let observers = rest.observers ?? [];
   let hook = registrar;
+  if (openTelemetry !== false) {
+    const tracing = lazyTracing(openTelemetry);
+    interceptors = [tracing.interceptor, ...interceptors];
+    hook = afterReady(hook, tracing.ready);
+  }
   if (metrics !== undefined) {
     const registry = metrics.registry ?? processRegistry();
     const prefix = metrics.prefix === undefined ? {} : { prefix: metrics.prefix };
@@ -89,7 +112,7 @@ export function createServer(options: ProximaServerOptions): RpcServer {
     if (metrics.port !== undefined) {
       // Checked now, so a bad port fails createServer rather than listen().
       const serve = { port: metrics.port, ...(metrics.host === undefined ? {} : { host: metrics.host }) };
-      hook = withMetricsEndpoint(registrar, registry, serve);
+      hook = withMetricsEndpoint(hook, registry, serve);
     }
   }
   return createRpcServer({
@@ -99,6 +122,44 @@ export function createServer(options: ProximaServerOptions): RpcServer {
     interceptors: propagateContext ? [propagateCallContext(clock), ...interceptors] : interceptors,
     ...(hook === undefined ? {} : { registrar: hook }),
   });
+}
+
+/**
+ * The OpenTelemetry server interceptor, resolved in the background (`@opentelemetry/api` is
+ * imported dynamically, and `createServer` is synchronous); calls pass through untraced until it
+ * is, and with OpenTelemetry off they always do, at the cost of one property read.
+ */
+function lazyTracing(setting: OpenTelemetrySetting): {
+  interceptor: ServerInterceptor;
+  ready: Promise<void>;
+} {
+  let otel: Otel | undefined;
+  const ready = resolveOpenTelemetry(setting, 'server.openTelemetry').then((resolved) => {
+    otel = resolved;
+  });
+  // Not a listen() failure yet: `afterReady` surfaces it there.
+  ready.catch(() => undefined);
+  const interceptor: ServerInterceptor = (next) => {
+    let traced: ServerHandler | undefined;
+    return (request, ctx) => {
+      if (otel === undefined) return next(request, ctx);
+      traced ??= openTelemetryServer(otel)(next);
+      return traced(request, ctx);
+    };
+  };
+  return { interceptor, ready };
+}
+
+/** `hook`, whose `register` (in `listen()`) first waits for `ready`. */
+function afterReady(hook: RegistrarHook | undefined, ready: Promise<void>): RegistrarHook {
+  return {
+    register: async (address: ListenAddress) => {
+      await ready;
+      return hook?.register?.(address);
+    },
+    drain: () => hook?.drain(),
+    deregister: () => hook?.deregister?.(),
+  };
 }
 
 function processRegistry(): Registry {

@@ -28,8 +28,16 @@ describe('traceparent', () => {
     }
   });
 
-  it('accepts a future version with extra fields, upper case, and keeps only the known part', () => {
-    expect(parseTraceparent(`01-${TRACE.toUpperCase()}-${SPAN}-03-what-ever`)).toEqual({
+  it('rejects upper-case hex, as the W3C spec and OpenTelemetry do', () => {
+    // W3C trace-context test suite (test_traceparent_trace_id_uppercase and friends): ignore the header.
+    expect(parseTraceparent(`00-${TRACE.toUpperCase()}-${SPAN}-01`)).toBeUndefined();
+    expect(parseTraceparent(`00-${TRACE}-${SPAN.toUpperCase()}-01`)).toBeUndefined();
+    expect(parseTraceparent(`00-${TRACE}-${SPAN}-0A`)).toBeUndefined();
+    expect(parseTraceparent(`0A-${TRACE}-${SPAN}-01`)).toBeUndefined();
+  });
+
+  it('accepts a future version with extra fields, and keeps only the known part', () => {
+    expect(parseTraceparent(`01-${TRACE}-${SPAN}-03-what-ever`)).toEqual({
       traceId: TRACE,
       spanId: SPAN,
       flags: 3,

@@ -29,7 +29,8 @@ const TRACESTATE_RE = /^[\x20-\x7e]*$/;
 
 /**
  * Parses a `traceparent` value (and an optional `tracestate`). Returns undefined for anything the
- * spec says to ignore: wrong shape, version ff, all-zero ids, extra fields on version 00. A
+ * spec says to ignore: wrong shape, upper-case hex, version ff, all-zero ids, extra fields on
+ * version 00. A
  * receiver that gets undefined starts a new trace.
  *
  * @example
@@ -43,7 +44,8 @@ export function parseTraceparent(
   tracestate?: string | undefined,
 ): TraceContext | undefined {
   if (traceparent === undefined) return undefined;
-  const m = TRACEPARENT_RE.exec(traceparent.trim().toLowerCase());
+  // Lower-case hex only: the W3C spec (and OpenTelemetry) treat upper case as an invalid header.
+  const m = TRACEPARENT_RE.exec(traceparent.trim());
   if (m === null) return undefined;
   const [, version, traceId, spanId, flags, rest] = m as unknown as [
     string,
