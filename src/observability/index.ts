@@ -20,6 +20,7 @@ export * from './metrics/router-metrics.js';
 export * from './metrics/client-metrics.js';
 export * from './metrics/registry-server-metrics.js';
 export * from './metrics/process-metrics.js';
+export { registrarMetrics } from './metrics/registrar-metrics.js';
 export { serveMetrics, type MetricsEndpoint, type ServeMetricsOptions } from './metrics/serve.js';
 export { CounterFamily, GaugeFamily, HistogramFamily, Cell, HistogramCell } from './metrics/cells.js';
 export * from './tracing/trace-context.js';
@@ -27,3 +28,10 @@ export * from './tracing/span.js';
 export * from './tracing/context.js';
 export * from './tracing/propagation.js';
 export * from './metrics/xds-metrics.js';
+export {
+  resolveOpenTelemetry,
+  type OpenTelemetryOptions,
+  type OpenTelemetrySetting,
+  type Otel,
+} from './otel/load.js';
+export { openTelemetryServer } from './otel/server.js';

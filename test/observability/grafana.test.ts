@@ -24,7 +24,7 @@ async function exportedNames(): Promise<Set<string>> {
     using _ = mountMetrics(server, registries[2]);
     const names = new Set<string>();
     for (const registry of registries) {
-      for (const metric of registry.getMetricsAsArray() as Array<{ name: string; type: string }>) {
+      for (const metric of registry.getMetricsAsArray() as unknown as Array<{ name: string; type: string }>) {
         names.add(metric.name);
         if (metric.type === 'histogram') {
           for (const suffix of ['_bucket', '_sum', '_count']) names.add(metric.name + suffix);

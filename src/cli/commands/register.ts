@@ -1,4 +1,8 @@
+import { Registry } from 'prom-client';
 import { parseDuration } from '../../core/duration.js';
+import { collectProcessMetrics } from '../../observability/metrics/process-metrics.js';
+import { registrarMetrics } from '../../observability/metrics/registrar-metrics.js';
+import { serveMetrics } from '../../observability/metrics/serve.js';
 import { type Instance, protocolSchema } from '../../core/instance.js';
 import { parseWith } from '../../core/validate.js';
 import { formatLocality } from '../../core/locality.js';
@@ -78,6 +82,16 @@ export const command = defineCommand({
     },
     weight: { type: 'string', placeholder: 'N', description: 'weight 0-10000 (default 100)' },
     meta: { type: 'list', placeholder: 'KEY=VALUE', description: 'metadata entry' },
+    'metrics-port': {
+      type: 'string',
+      placeholder: 'PORT',
+      description: 'serve the registrar and process metrics on GET /metrics at this port',
+    },
+    'metrics-host': {
+      type: 'string',
+      placeholder: 'HOST',
+      description: 'interface of the metrics endpoint (default 127.0.0.1)',
+    },
     'drain-delay': {
       type: 'string',
       placeholder: 'DURATION',
@@ -90,6 +104,11 @@ export const command = defineCommand({
   async run({ flags }, context) {
     const ttlMs = parseDurationFlag(flags.ttl, '--ttl');
     const drainDelayMs = parseDuration(flags['drain-delay'], '--drain-delay');
+    // Checked before anything starts: a bad flag must not leave a registrar running.
+    const metricsPort =
+      flags['metrics-port'] === undefined
+        ? undefined
+        : parseIntFlag(flags['metrics-port'], '--metrics-port', 0, 65_535);
     const instance: RegistrarInstanceInput = {
       service: flags.service,
       address: flags.address,
@@ -106,8 +125,10 @@ export const command = defineCommand({
         : { protocol: parseWith(protocolSchema, flags.protocol, '--protocol') }),
     };
 
-    await using registry = await openRegistryFlag(flags.registry, context);
     const { stdout, logger, env } = context;
+    // Bound before the registrar starts: a port in use fails the command before anything runs.
+    await using metrics = await metricsEndpoint(metricsPort, flags['metrics-host'], stdout);
+    await using registry = await openRegistryFlag(flags.registry, context);
     const registrar = await startRegistrar({
       registry,
       instance,
@@ -136,6 +157,7 @@ export const command = defineCommand({
       };
     using _registered = registrar.onRegistered(announce('registered'));
     using _reregistered = registrar.onReregistered(announce('re-registered'));
+    using _metrics = metrics === undefined ? undefined : registrarMetrics(metrics.registry, registrar);
 
     await aborted(context.signal);
     logger.info({ instances: registrar.instances.length }, 'shutting down: draining');
@@ -144,3 +166,20 @@ export const command = defineCommand({
     return 0;
   },
 });
+
+/**
+ * `--metrics-port`: the process' metrics (the registrar's join once it runs) on their own
+ * endpoint until the command ends; undefined without the flag.
+ */
+async function metricsEndpoint(
+  port: number | undefined,
+  host: string | undefined,
+  stdout: { write(text: string): unknown },
+): Promise<(AsyncDisposable & { readonly registry: Registry }) | undefined> {
+  if (port === undefined) return undefined;
+  const registry = new Registry();
+  collectProcessMetrics(registry);
+  const endpoint = await serveMetrics(registry, { port, ...(host === undefined ? {} : { host }) });
+  stdout.write(`metrics on http://${endpoint.address.host}:${endpoint.address.port}/metrics\n`);
+  return { registry, [Symbol.asyncDispose]: () => endpoint.close() };
+}
