@@ -28,6 +28,24 @@ const BENCHES: readonly Bench[] = [
     args: ['bench/rpc/run.ts', '--rounds', '3', '--duration', '3000', '--systems', 'raw-tls,proxima-tls'],
   },
   {
+    name: 'rpc-metrics',
+    what: 'full client stack with every metric on vs off, and the raw TCP floor, C = 1 and 64, alternating',
+    args: [
+      'bench/rpc/run.ts',
+      '--systems',
+      'raw,metrics-off,metrics-on',
+      '--rounds',
+      '5',
+      '--duration',
+      '3000',
+    ],
+  },
+  {
+    name: 'metrics',
+    what: 'CPU ns per call of the metrics path: bound cells vs prom-client labels',
+    args: ['bench/metrics/run.ts'],
+  },
+  {
     name: 'pick',
     what: 'pick + outcome cost per balancer, 10/100/1000 endpoints',
     args: ['bench/pick/run.ts'],
