@@ -180,6 +180,20 @@ for (const c of levels) {
       `\nproxima over TLS ÷ raw TLS, per round: ${perRound.map((x) => x.toFixed(2)).join(', ')} (median ${median(perRound).toFixed(2)})`,
     );
   }
+  if (systems.includes('metrics-on') && systems.includes('metrics-off')) {
+    // Paired per round, like the full-stack ratio below: both measured within seconds.
+    const ons = samples.get(`metrics-on@${c}`)!;
+    const offs = samples.get(`metrics-off@${c}`)!;
+    const perRound = ons.map((on, i) => on.rps / offs[i]!.rps);
+    const raws = samples.get(`raw@${c}`);
+    const vsRaw =
+      raws === undefined
+        ? ''
+        : `; metrics on ÷ raw, per round: ${ons.map((on, i) => (on.rps / raws[i]!.rps).toFixed(2)).join(', ')}`;
+    console.log(
+      `\nmetrics on ÷ off, per round: ${perRound.map((x) => x.toFixed(2)).join(', ')} (median ${median(perRound).toFixed(2)})${vsRaw}`,
+    );
+  }
   if (full !== undefined && raw !== undefined) {
     // Paired: each round measured both within seconds, so a burst of background load skews both.
     const fulls = samples.get(`proxima-client@${c}`)!;
