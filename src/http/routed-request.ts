@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
@@ -51,6 +52,14 @@ export class RoutedRequest implements ResponseHandler {
   private responded = false;
   private finished = false;
   private waiting: AbortController | undefined;
+
+  /**
+   * Runs a function in the caller's async context, taken when the request was dispatched: a retry
+   * after a connection broke starts from that socket's callback, whose context is the one of the
+   * request that opened the connection, and tracing that reads the active context (OpenTelemetry's
+   * undici instrumentation, an AsyncLocalStorage) must see this request's on every attempt.
+   */
+  private readonly inCallerContext = AsyncLocalStorage.snapshot();
 
   constructor(
     private readonly scope: RequestScope,
@@ -109,7 +118,7 @@ export class RoutedRequest implements ResponseHandler {
       rules.mayRetry(this.options.method, this.options.body, error, this.attempts);
     this.settle(this.errorOutcome(error));
     if (attempt !== undefined && isUnreachable(error)) this.scope.routes.reportFailed(attempt.endpoint.id);
-    if (retry) this.next(error);
+    if (retry) this.inCallerContext(() => this.next(error));
     else this.fail(error);
   }
 
