@@ -4,7 +4,6 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRegistry } from '../../src/backends/memory/index.js';
 import { createProximaDispatcher } from '../../src/http/index.js';
-import { freePort } from '../support/ports.js';
 import { startWhoHttp } from './who-http.js';
 
 const cleanups: Array<() => unknown> = [];
