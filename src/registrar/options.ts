@@ -9,7 +9,7 @@ import { parseWith } from '../core/validate.js';
 import { ttlMsSchema } from '../registry/inputs.js';
 import { DEFAULT_TTL_MS, type Registry } from '../registry/registry.js';
 import { detectHost, type NetworkInterfaces } from './address.js';
-import { type Env, localityFromEnv, resolveLocality } from './locality-from-env.js';
+import { type Env, localityFromEnv, resolveLocality } from '../topology/env.js';
 
 /**
  * One instance as the registrar takes it: like {@link InstanceInput}, but the address may be left
