@@ -19,6 +19,9 @@ import {
 import type { ServiceDefinition } from '../rpc/service/define.js';
 import { checkClientTls, clientTlsFromEnv, resolveTls } from '../rpc/tls/options.js';
 import { prepareTls } from '../rpc/tls/dial.js';
+import { announceTopology } from '../topology/announce.js';
+import { lookupTopology } from '../topology/lookup.js';
+import { formatSources, type TopologyReport } from '../topology/topology.js';
 import {
   checkClientOptions,
   silentClientLogger,
@@ -45,6 +48,8 @@ import { type ChannelDeps, ServiceChannel } from './service-channel.js';
 export interface Client extends AsyncDisposable {
   /** Where this caller runs (routing prefers instances near it). */
   readonly locality: Locality;
+  /** How the locality was found: what every topology source answered (docs/topology.md). */
+  readonly topology: TopologyReport;
   /**
    * Calls `service.method` with `request` and resolves with the decoded answer. Rejects with a
    * ProximaError: the last attempt's error, DEADLINE_EXCEEDED, CANCELLED, or NO_ENDPOINTS.
@@ -84,6 +89,13 @@ export interface Client extends AsyncDisposable {
  */
 export async function createClient(options: ClientOptions): Promise<Client> {
   checkClientOptions(options);
+  const topology = await lookupTopology({
+    role: 'client',
+    env: options.env ?? process.env,
+    topology: options.topology,
+    configured: options.locality,
+  });
+  announceTopology(topology, 'client', options.logger);
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
   const owned = typeof options.registry === 'string';
@@ -96,7 +108,7 @@ export async function createClient(options: ClientOptions): Promise<Client> {
         })
       : options.registry;
   try {
-    return new ProximaClient(options, registry, owned);
+    return new ProximaClient(options, registry, owned, topology);
   } catch (error) {
     if (owned) await registry.close();
     throw error;
@@ -115,6 +127,7 @@ class ProximaClient implements Client {
     options: ClientOptions,
     private readonly registry: Registry,
     private readonly ownsRegistry: boolean,
+    readonly topology: TopologyReport,
   ) {
     const clock = options.clock ?? systemClock;
     const random = options.random ?? systemRandom;
@@ -124,7 +137,7 @@ class ProximaClient implements Client {
       clock,
       random,
       logger,
-      ...(options.locality === undefined ? {} : { locality: options.locality }),
+      locality: topology.locality,
       ...(options.env === undefined ? {} : { env: options.env }),
       ...(options.selfPreservation === undefined ? {} : { selfPreservation: options.selfPreservation }),
     });
@@ -199,7 +212,9 @@ class ProximaClient implements Client {
   }
 
   explain(service: string): RoutingTable {
-    return this.channel(service).explain();
+    const table = this.channel(service).explain();
+    if (table.topology === undefined) return table;
+    return { ...table, topology: `${table.topology} (${formatSources(this.topology.sources)})` };
   }
 
   close(): Promise<void> {

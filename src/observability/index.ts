@@ -20,6 +20,7 @@ export * from './metrics/router-metrics.js';
 export * from './metrics/client-metrics.js';
 export * from './metrics/registry-server-metrics.js';
 export * from './metrics/process-metrics.js';
+export { topologyMetrics } from './metrics/topology-metrics.js';
 export * from './tracing/trace-context.js';
 export * from './tracing/span.js';
 export * from './tracing/context.js';

@@ -2,7 +2,11 @@ import { type Clock, sleep } from '../core/clock.js';
 import { ProximaError, toProximaError } from '../core/errors.js';
 import { Emitter, type Event } from '../core/event.js';
 import type { Instance, InstancePatch } from '../core/instance.js';
+import type { LocalityInput } from '../core/locality.js';
 import { parsePatch } from '../registry/inputs.js';
+import { announceTopology } from '../topology/announce.js';
+import { lookupTopology } from '../topology/lookup.js';
+import type { TopologyReport } from '../topology/topology.js';
 import { RegistrationBreaker, type RegistrationBreakerState } from './breaker.js';
 import type { RegisteredEvent, RegistrarErrorEvent, RegistrarState } from './events.js';
 import { type RegistrarConfig, type RegistrarOptions, resolveRegistrarOptions } from './options.js';
@@ -21,6 +25,8 @@ export interface Registrar extends AsyncDisposable {
   /** The current lease's id while registered. */
   readonly leaseId: string | undefined;
   readonly breakerState: RegistrationBreakerState;
+  /** Where the instances' locality came from, and what every topology source answered. */
+  readonly topology: TopologyReport;
   /** First registration. */
   readonly onRegistered: Event<RegisteredEvent>;
   /** The lease was lost; re-registration starts at once. */
@@ -57,8 +63,25 @@ export interface Registrar extends AsyncDisposable {
  * ```
  */
 export async function startRegistrar(options: RegistrarOptions): Promise<Registrar> {
-  const config = resolveRegistrarOptions(options);
-  const registrar = new RegistrarImpl(config);
+  resolveRegistrarOptions(options); // bad options fail before any lookup
+  const topology = await lookupTopology({
+    role: 'service',
+    env: options.env ?? process.env,
+    topology: options.topology,
+    configured: sharedLocality(options),
+  });
+  const config = resolveRegistrarOptions(options, topology.locality);
+  if (config.instances.some((i) => i.locality.zone === '')) {
+    const first = config.instances.find((i) => i.locality.zone === '');
+    announceTopology(
+      { ...topology, locality: first?.locality ?? topology.locality },
+      'service',
+      options.logger,
+    );
+  } else {
+    announceTopology({ ...topology, known: true }, 'service', options.logger);
+  }
+  const registrar = new RegistrarImpl(config, topology);
   if (config.awaitRegistration) await registrar.firstRegistration;
   return registrar;
 }
@@ -92,7 +115,10 @@ class RegistrarImpl implements Registrar {
   readonly onBreakerStateChanged = this.breakerChanges.event;
   readonly onDrained = this.drained.event;
 
-  constructor(private readonly config: RegistrarConfig) {
+  constructor(
+    private readonly config: RegistrarConfig,
+    readonly topology: TopologyReport,
+  ) {
     this.desired = [...config.instances];
     this.breaker = new RegistrationBreaker(config.breaker, config.clock);
     this.firstRegistration = new Promise<void>((resolve, reject) => {
@@ -281,6 +307,22 @@ class RegistrarImpl implements Registrar {
     );
     this.errors.emit(event);
   }
+}
+
+/**
+ * The locality fields every instance sets in code: the lookup skips network sources when they
+ * already name region and zone for all of them.
+ */
+function sharedLocality(options: RegistrarOptions): LocalityInput | undefined {
+  const inputs = options.instances ?? (options.instance === undefined ? [] : [options.instance]);
+  const out: { region?: string; zone?: string; subzone?: string } = {};
+  for (const key of ['region', 'zone', 'subzone'] as const) {
+    const values = inputs.map((i) => i.locality?.[key]);
+    const first = values[0];
+    if (first !== undefined && first !== '' && values.every((v) => v !== undefined && v !== ''))
+      out[key] = first;
+  }
+  return out;
 }
 
 /** An AbortSignal that aborts after `ms` on `clock` (DEADLINE_EXCEEDED), and a way to cancel it. */

@@ -10,6 +10,7 @@ import { type Clock, systemClock } from '../../core/clock.js';
 import { type Locality, sameRegion, sameZone } from '../../core/locality.js';
 import { codeLabel, resolveOptions } from './common.js';
 import { RouterMetrics, type RouterMetricsOptions } from './router-metrics.js';
+import { topologyKnownGauge } from './topology-metrics.js';
 
 /** Options of {@link clientMetrics}. */
 export interface ClientMetricsOptions extends RouterMetricsOptions {
@@ -32,7 +33,8 @@ export type PickScope = 'same-zone' | 'same-region' | 'cross-region' | 'unknown'
  * - `proxima_client_picks_total{caller_zone,endpoint_zone,scope}`: attempts by zone pair;
  * - `proxima_client_attempts_total{kind,code}` and `proxima_client_retries_total{kind}`: attempts
  *   by why they were sent (`first`, `retry`, `hedge`, `fork`, `broadcast`);
- * - the routing state of every service the clients call (see {@link RouterMetrics}).
+ * - the routing state of every service the clients call (see {@link RouterMetrics});
+ * - `proxima_topology_known{role="client"}`: 0 while the caller's zone is unknown.
  *
  * @example
  * ```ts
@@ -78,8 +80,13 @@ export function clientMetrics(registry: Registry, options: ClientMetricsOptions 
     registers,
   });
 
+  const topologyKnown = topologyKnownGauge(registry, name('topology_known'));
+
   return {
-    serviceOpened: (s: ObservedService) => routers.track(s.router),
+    serviceOpened: (s: ObservedService) => {
+      topologyKnown.set({ role: 'client' }, s.caller.zone === '' ? 0 : 1);
+      return routers.track(s.router);
+    },
     callStarted: (call: ObservedCall): ObservedEnd => {
       const start = clock.now();
       return (error) => {
