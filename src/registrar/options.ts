@@ -12,6 +12,11 @@ import { detectHost, type NetworkInterfaces } from './address.js';
 import type { Locality } from '../core/locality.js';
 import { type Env, localityFromEnv, resolveLocality } from '../topology/env.js';
 import type { TopologyOptions } from '../topology/options.js';
+import {
+  type HealthCheckOptions,
+  resolveHealthCheck,
+  type ResolvedHealthCheck,
+} from './checks/health-check.js';
 
 /**
  * One instance as the registrar takes it: like {@link InstanceInput}, but the address may be left
@@ -68,6 +73,11 @@ export interface RegistrarOptions {
   readonly drainTimeoutMs?: number;
   /** Whether `startRegistrar` resolves only once registered (default) or at once. */
   readonly awaitRegistration?: boolean;
+  /**
+   * Agent-side health check of the service: 3 misses in a row → its instances are DOWN in the
+   * registry (listed, not routed); 2 passes → UP. Default: none.
+   */
+  readonly check?: HealthCheckOptions;
 }
 
 /** The options with every default filled and every instance resolved and validated. */
@@ -84,6 +94,7 @@ export interface RegistrarConfig {
   readonly drainDelayMs: number;
   readonly drainTimeoutMs: number;
   readonly awaitRegistration: boolean;
+  readonly check: ResolvedHealthCheck | undefined;
 }
 
 const ms = z.number().refine((n) => Number.isFinite(n) && n >= 0, 'must be a non-negative number of ms');
@@ -128,6 +139,8 @@ const optionsSchema = z
     drainDelayMs: ms.optional(),
     drainTimeoutMs: positiveMs.optional(),
     awaitRegistration: z.boolean().optional(),
+    // Validated by resolveHealthCheck, which names `options.check.…` fields.
+    check: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 
@@ -188,6 +201,10 @@ export function resolveRegistrarOptions(options: RegistrarOptions, found?: Local
     drainDelayMs: o.drainDelayMs ?? 0,
     drainTimeoutMs: o.drainTimeoutMs ?? 5_000,
     awaitRegistration: o.awaitRegistration ?? true,
+    check:
+      options.check === undefined
+        ? undefined
+        : resolveHealthCheck(options.check, 'options.check', (instances[0] as Instance).address),
   };
 }
 

@@ -8,7 +8,8 @@ import { announceTopology } from '../topology/announce.js';
 import { lookupTopology } from '../topology/lookup.js';
 import type { TopologyReport } from '../topology/topology.js';
 import { RegistrationBreaker, type RegistrationBreakerState } from './breaker.js';
-import type { RegisteredEvent, RegistrarErrorEvent, RegistrarState } from './events.js';
+import { type CheckResult, runHealthChecks } from './checks/health-check.js';
+import type { HealthChangedEvent, RegisteredEvent, RegistrarErrorEvent, RegistrarState } from './events.js';
 import { type RegistrarConfig, type RegistrarOptions, resolveRegistrarOptions } from './options.js';
 import { retryUntilDone } from './retry.js';
 import { keepSessionAlive, openSession, registerAll, type Session } from './session.js';
@@ -27,6 +28,10 @@ export interface Registrar extends AsyncDisposable {
   readonly breakerState: RegistrationBreakerState;
   /** Where the instances' locality came from, and what every topology source answered. */
   readonly topology: TopologyReport;
+  /** The agent-side check's verdict (undefined without a check). */
+  readonly health: 'passing' | 'failing' | undefined;
+  /** The check marked the instances DOWN (`failing`) or UP again (`passing`). */
+  readonly onHealthChanged: Event<HealthChangedEvent>;
   /** First registration. */
   readonly onRegistered: Event<RegisteredEvent>;
   /** The lease was lost; re-registration starts at once. */
@@ -108,6 +113,11 @@ class RegistrarImpl implements Registrar {
   private readonly errors = new Emitter<RegistrarErrorEvent>();
   private readonly breakerChanges = new Emitter<RegistrationBreakerState>();
   private readonly drained = new Emitter<void>();
+  private readonly healthChanges = new Emitter<HealthChangedEvent>();
+  private healthValue: 'passing' | 'failing' | undefined;
+  /** True while the check holds the instances DOWN (so only the check lifts it). */
+  private downByCheck = false;
+  readonly onHealthChanged = this.healthChanges.event;
   readonly onRegistered = this.registered.event;
   readonly onLost = this.lost.event;
   readonly onReregistered = this.reregistered.event;
@@ -131,6 +141,10 @@ class RegistrarImpl implements Registrar {
       this.emitError({ phase: 'register', error: e });
       this.stateValue = 'closed';
     });
+    if (config.check !== undefined) {
+      this.healthValue = 'passing';
+      void runHealthChecks(config.check, config.clock, this.stop.signal, (result) => this.onCheck(result));
+    }
     const signal = config.signal;
     if (signal?.aborted) void this.drain();
     else signal?.addEventListener('abort', () => void this.drain(), { once: true });
@@ -146,6 +160,10 @@ class RegistrarImpl implements Registrar {
 
   get leaseId(): string | undefined {
     return this.session?.lease.id;
+  }
+
+  get health(): 'passing' | 'failing' | undefined {
+    return this.healthValue;
   }
 
   get breakerState(): RegistrationBreakerState {
@@ -290,6 +308,27 @@ class RegistrarImpl implements Registrar {
     } finally {
       dispose();
     }
+  }
+
+  private onCheck(result: CheckResult): void {
+    const check = this.config.check?.describe;
+    if (!result.passed)
+      this.config.logger.warn({ check, reason: result.reason }, 'registrar: health check missed');
+    const health = result.state.kind === 'healthy' ? 'passing' : 'failing';
+    if (health === this.healthValue) return;
+    this.healthValue = health;
+    const status = health === 'failing' ? 'DOWN' : 'UP';
+    this.config.logger.warn(
+      { check, reason: result.reason, status },
+      `registrar: health check ${health}, marking ${status}`,
+    );
+    this.healthChanges.emit({ health, reason: result.reason });
+    // The check never overrides a drain, nor lifts a DOWN it did not set.
+    const current = this.desired[0]?.status;
+    if (this.draining !== undefined || current === 'DRAINING') return;
+    if (status === 'UP' ? !this.downByCheck : current === 'DOWN') return;
+    this.downByCheck = status === 'DOWN';
+    this.update({ status }).catch(() => undefined); // reported through onError; kept for re-registration
   }
 
   private noteBreaker(): void {
