@@ -137,8 +137,9 @@ class ProximaClient implements Client {
       clock,
       random,
       logger,
+      // The lookup already read the environment (when `env` is one of its sources).
       locality: topology.locality,
-      ...(options.env === undefined ? {} : { env: options.env }),
+      env: {},
       ...(options.selfPreservation === undefined ? {} : { selfPreservation: options.selfPreservation }),
     });
     this.observer = combineObservers(options.observers);

@@ -29,6 +29,9 @@ export function topologyWarning(report: TopologyReport, role: LocalityRole = 'se
   );
 }
 
+/** The `event` field of the unknown-zone log line, for loggers that route it. */
+export const TOPOLOGY_UNKNOWN_EVENT = 'topology-unknown';
+
 /** Warnings already printed through `process.emitWarning` (one per distinct text per process). */
 const emitted = new Set<string>();
 const MAX_EMITTED = 64;
@@ -51,7 +54,7 @@ export function announceTopology(
   }
   const text = topologyWarning(report, role);
   if (logger !== undefined) {
-    logger.warn({ locality: formatLocality(report.locality), sources }, text);
+    logger.warn({ event: TOPOLOGY_UNKNOWN_EVENT, locality: formatLocality(report.locality), sources }, text);
     return;
   }
   if (emitted.has(text) || emitted.size >= MAX_EMITTED) return;
