@@ -1,9 +1,11 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { Socket } from 'node:net';
+import { createServer } from 'node:http';
+import { type AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeTestCertificates, type TestCertificates } from '../../test/support/certs.js';
+import { MAX_METADATA_BYTES } from './http-get.js';
 import { announceTopology, lookupTopology, type TopologyReport } from './index.js';
 import {
   type FakeMetadataServer,
@@ -425,6 +427,40 @@ describe('order, budget and cache', () => {
         kind: 'failed',
         detail: expect.stringContaining('budget of 100 ms'),
       });
+    }
+  });
+
+  it('PROXIMA_TOPOLOGY_TIMEOUT sets the budget, and a bad value names the variable', async () => {
+    const aws = await own(startFakeAws({ region: 'a', zone: 'a', zoneId: 'a' }));
+    aws.mode = 'hang';
+    const report = await lookupTopology({
+      env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: aws.url, PROXIMA_TOPOLOGY_TIMEOUT: '80ms' },
+      topology: { cache: false },
+    });
+    expect(answerOf(report, 'aws')).toMatchObject({ detail: expect.stringContaining('budget of 80 ms') });
+    await expect(lookupTopology({ env: { PROXIMA_TOPOLOGY_TIMEOUT: 'soon' } })).rejects.toMatchObject({
+      field: 'PROXIMA_TOPOLOGY_TIMEOUT',
+    });
+  });
+
+  it('cuts off an oversized answer instead of buffering it', async () => {
+    const huge = createServer((_req, res) => {
+      res.writeHead(200, { 'metadata-flavor': 'Google' });
+      res.end('x'.repeat(MAX_METADATA_BYTES * 4));
+    });
+    await new Promise<void>((resolve) => huge.listen(0, '127.0.0.1', resolve));
+    try {
+      const report = await lookupTopology({
+        env: { GCE_METADATA_HOST: `127.0.0.1:${(huge.address() as AddressInfo).port}` },
+        topology: { cache: false },
+      });
+      expect(answerOf(report, 'gcp')).toMatchObject({
+        kind: 'failed',
+        detail: `answer larger than ${MAX_METADATA_BYTES} bytes`,
+      });
+    } finally {
+      huge.closeAllConnections();
+      await new Promise<void>((resolve) => huge.close(() => resolve()));
     }
   });
 
