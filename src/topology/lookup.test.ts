@@ -391,6 +391,22 @@ describe('order, budget and cache', () => {
     expect(partial.locality).toEqual({ region: 'eu', zone: 'eu-west-1a', subzone: '' });
   });
 
+  it('env listed after a network source still spares the network when it names region and zone', async () => {
+    const aws = await own(startFakeAws({ region: 'eu-west-1', zone: 'eu-west-1a', zoneId: 'euw1-az1' }));
+    const report = await lookupTopology({
+      env: {
+        PROXIMA_TOPOLOGY_SOURCES: 'aws,env',
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: aws.url,
+        PROXIMA_REGION: 'r',
+        PROXIMA_ZONE: 'z',
+      },
+      topology: { cache: false },
+    });
+    expect(report.locality).toMatchObject({ region: 'r', zone: 'z' });
+    expect(answerOf(report, 'aws')?.kind).toBe('skipped');
+    expect(aws.requests).toEqual([]);
+  });
+
   it('the listed order decides between two sources that both answer', async () => {
     const aws = await own(startFakeAws({ region: 'eu-west-1', zone: 'eu-west-1a', zoneId: 'euw1-az1' }));
     const gcp = await own(startFakeGcp({ project: '1', zone: 'us-east4-a' }));

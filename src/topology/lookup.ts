@@ -95,14 +95,15 @@ export async function lookupTopology(options: TopologyLookupOptions = {}): Promi
         sources.push({ source: source.name, answer: { kind: 'skipped', detail: source.enabled } });
         continue;
       }
-      if (complete()) {
+      const asked = pending.get(source.name);
+      if (complete() || asked === undefined) {
         sources.push({
           source: source.name,
           answer: { kind: 'skipped', detail: 'not needed: region and zone already known' },
         });
         continue;
       }
-      const answer = await (pending.get(source.name) as Promise<SourceAnswer>);
+      const answer = await asked;
       if (answer.kind === 'found') merge(answer.locality);
       sources.push({ source: source.name, answer });
     }
