@@ -13,7 +13,7 @@ export interface TopologyLogger {
  *
  * @example
  * ```text
- * proxima: zone unknown for this service: same-zone routing is off for it. Tried env: empty, PROXIMA_REGION/ZONE and SERVICE_REGION/ZONE unset; aws: failed, timed out after 400 ms. Set PROXIMA_ZONE or enable a topology source (docs/topology.md).
+ * proxima: zone unknown for this service: same-zone routing is off for it. Tried env: empty, PROXIMA_REGION/ZONE and SERVICE_REGION/ZONE unset; aws: failed, token: HTTP 500. Set PROXIMA_ZONE or enable a topology source (docs/topology.md).
  * ```
  */
 export function topologyWarning(report: TopologyReport, role: LocalityRole = 'service'): string {

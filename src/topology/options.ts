@@ -57,7 +57,7 @@ export interface AzureSourceOptions {
 export interface TopologyOptions {
   /** Sources in order; each listed source is asked. Default from `PROXIMA_TOPOLOGY_SOURCES`. */
   readonly sources?: readonly TopologySourceName[];
-  /** Budget of the whole lookup, ms (default `PROXIMA_TOPOLOGY_TIMEOUT`, else 500). */
+  /** Budget of the whole lookup, ms (default `PROXIMA_TOPOLOGY_TIMEOUT`, else 500); each source's `timeoutMs` defaults to it. */
   readonly timeoutMs?: number;
   /** Reuse this process's earlier answer of the same network sources (default true). */
   readonly cache?: boolean;
@@ -68,8 +68,6 @@ export interface TopologyOptions {
 }
 
 export const DEFAULT_TOPOLOGY_TIMEOUT_MS = 500;
-/** Each source's own bound, inside the whole lookup's. */
-export const DEFAULT_SOURCE_TIMEOUT_MS = 400;
 export const DEFAULT_SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const LINK_LOCAL_METADATA = 'http://169.254.169.254';
 export const DEFAULT_AZURE_API_VERSION = '2021-02-01';
@@ -216,7 +214,7 @@ export function resolveTopologyConfig(
             DEFAULT_SERVICE_ACCOUNT_DIR,
           nodeName,
           podLabelsFile,
-          timeoutMs: k.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS,
+          timeoutMs: k.timeoutMs ?? budget,
         };
       }
       case 'aws': {
@@ -232,7 +230,7 @@ export function resolveTopologyConfig(
             : enabled(o.aws !== undefined || endpoint !== undefined, 'AWS_EC2_METADATA_SERVICE_ENDPOINT'),
           endpoint: trimSlash(endpoint ?? LINK_LOCAL_METADATA),
           zone: o.aws?.zone ?? 'name',
-          timeoutMs: o.aws?.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS,
+          timeoutMs: o.aws?.timeoutMs ?? budget,
         };
       }
       case 'gcp': {
@@ -243,7 +241,7 @@ export function resolveTopologyConfig(
           name,
           enabled: enabled(o.gcp !== undefined || host !== undefined, 'GCE_METADATA_HOST'),
           host: host ?? '169.254.169.254',
-          timeoutMs: o.gcp?.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS,
+          timeoutMs: o.gcp?.timeoutMs ?? budget,
         };
       }
       case 'azure': {
@@ -254,7 +252,7 @@ export function resolveTopologyConfig(
           enabled: enabled(o.azure !== undefined || url !== undefined, 'PROXIMA_AZURE_METADATA_URL'),
           url: trimSlash(url ?? LINK_LOCAL_METADATA),
           apiVersion: o.azure?.apiVersion ?? DEFAULT_AZURE_API_VERSION,
-          timeoutMs: o.azure?.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS,
+          timeoutMs: o.azure?.timeoutMs ?? budget,
         };
       }
     }

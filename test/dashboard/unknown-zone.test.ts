@@ -61,5 +61,5 @@ describe('dashboard', () => {
     await page.waitForSelector('th[data-zone-unknown="true"]', { timeout: 15_000 });
     expect(await page.textContent('th[data-zone-unknown="true"]')).toContain('eu/?');
     await page.close();
-  });
+  }, 60_000);
 });
