@@ -158,6 +158,20 @@ export {
   type RegistryServerOptions,
   type RegistryXdsOptions,
 } from './server/index.js';
+export {
+  lookupTopology,
+  topologyWarning,
+  type AwsSourceOptions,
+  type AzureSourceOptions,
+  type GcpSourceOptions,
+  type KubernetesSourceOptions,
+  type SourceAnswer,
+  type SourceReport,
+  type TopologyLookupOptions,
+  type TopologyOptions,
+  type TopologyReport,
+  type TopologySourceName,
+} from './topology/index.js';
 
 // ── Discovery, routing and balancing (the client's parts, for composing your own) ───────────────
 export {

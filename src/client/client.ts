@@ -22,6 +22,9 @@ import {
 import type { ServiceDefinition } from '../rpc/service/define.js';
 import { checkClientTls, clientTlsFromEnv, resolveTls } from '../rpc/tls/options.js';
 import { prepareTls } from '../rpc/tls/dial.js';
+import { announceTopology } from '../topology/announce.js';
+import { lookupTopology } from '../topology/lookup.js';
+import { formatSources, type TopologyReport } from '../topology/topology.js';
 import {
   checkClientOptions,
   silentClientLogger,
@@ -48,6 +51,8 @@ import { type ChannelDeps, ServiceChannel } from './service-channel.js';
 export interface Client extends AsyncDisposable {
   /** Where this caller runs (routing prefers instances near it). */
   readonly locality: Locality;
+  /** How the locality was found: what every topology source answered (docs/topology.md). */
+  readonly topology: TopologyReport;
   /**
    * Calls `service.method` with `request` and resolves with the decoded answer. Rejects with a
    * ProximaError: the last attempt's error, DEADLINE_EXCEEDED, CANCELLED, or NO_ENDPOINTS.
@@ -87,6 +92,13 @@ export interface Client extends AsyncDisposable {
  */
 export async function createClient(options: ClientOptions): Promise<Client> {
   checkClientOptions(options);
+  const topology = await lookupTopology({
+    role: 'client',
+    env: options.env ?? process.env,
+    topology: options.topology,
+    configured: options.locality,
+  });
+  announceTopology(topology, 'client', options.logger);
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
   const owned = typeof options.registry === 'string';
@@ -100,7 +112,7 @@ export async function createClient(options: ClientOptions): Promise<Client> {
         })
       : options.registry;
   try {
-    return new ProximaClient(options, registry, owned, otel);
+    return new ProximaClient(options, registry, owned, otel, topology);
   } catch (error) {
     if (owned) await registry.close();
     throw error;
@@ -120,6 +132,7 @@ class ProximaClient implements Client {
     private readonly registry: Registry,
     private readonly ownsRegistry: boolean,
     private readonly otel: Otel | undefined,
+    readonly topology: TopologyReport,
   ) {
     const clock = options.clock ?? systemClock;
     const random = options.random ?? systemRandom;
@@ -129,8 +142,9 @@ class ProximaClient implements Client {
       clock,
       random,
       logger,
-      ...(options.locality === undefined ? {} : { locality: options.locality }),
-      ...(options.env === undefined ? {} : { env: options.env }),
+      // The lookup already read the environment (when `env` is one of its sources).
+      locality: topology.locality,
+      env: {},
       ...(options.selfPreservation === undefined ? {} : { selfPreservation: options.selfPreservation }),
     });
     this.observer = combineObservers(options.observers);
@@ -206,7 +220,9 @@ class ProximaClient implements Client {
   }
 
   explain(service: string): RoutingTable {
-    return this.channel(service).explain();
+    const table = this.channel(service).explain();
+    if (table.topology === undefined) return table;
+    return { ...table, topology: `${table.topology} (${formatSources(this.topology.sources)})` };
   }
 
   close(): Promise<void> {

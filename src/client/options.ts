@@ -22,6 +22,7 @@ import type { ClientInterceptor } from '../rpc/client/interceptor.js';
 import type { KeepAliveOptions } from '../rpc/connection/keepalive.js';
 import type { Codec } from '../rpc/wire/codec.js';
 import { type ClientTlsOptions, checkClientTls } from '../rpc/tls/options.js';
+import type { TopologyOptions } from '../topology/options.js';
 import type { CallOptions } from '../transport/transport.js';
 import type { ClientObserver } from './observer.js';
 
@@ -83,6 +84,11 @@ export interface ClientOptions {
   readonly locality?: LocalityInput;
   /** Environment read for the locality (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Where region and zone come from when neither `locality` nor `PROXIMA_*` variables name them:
+   * Kubernetes labels, AWS / GCP / Azure metadata (docs/topology.md).
+   */
+  readonly topology?: TopologyOptions;
   /** The balancer inside each locality tier (default peak-EWMA P2C). */
   readonly balancer?: BalancerSpecInput;
   /** Router tunables: health (outlier ejection, breakers), over-provisioning, zone-aware, spill. */
@@ -159,6 +165,7 @@ const clientOptionsSchema = z
     registry: z.union([z.string().min(1), object]),
     locality: object.optional(),
     env: object.optional(),
+    topology: object.optional(),
     balancer: object.optional(),
     routing: object.optional(),
     callerService: serviceNameSchema.optional(),

@@ -7,7 +7,7 @@ import { type Locality, type LocalityInput, localitySchema } from '../core/local
 import { type Random, systemRandom } from '../core/random.js';
 import { parseWith } from '../core/validate.js';
 import type { Registry } from '../registry/registry.js';
-import { localityFromEnv, resolveLocality } from '../registrar/locality-from-env.js';
+import { localityFromEnv, resolveLocality } from '../topology/env.js';
 import { type Backoff, fullJitterBackoff } from '../resilience/backoff.js';
 import { type DiscoveryLogger, silentLogger } from './logger.js';
 import {

@@ -23,6 +23,7 @@ export * from './metrics/process-metrics.js';
 export { registrarMetrics } from './metrics/registrar-metrics.js';
 export { serveMetrics, type MetricsEndpoint, type ServeMetricsOptions } from './metrics/serve.js';
 export { CounterFamily, GaugeFamily, HistogramFamily, Cell, HistogramCell } from './metrics/cells.js';
+export { topologyMetrics } from './metrics/topology-metrics.js';
 export * from './tracing/trace-context.js';
 export * from './tracing/span.js';
 export * from './tracing/context.js';

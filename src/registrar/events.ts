@@ -20,3 +20,11 @@ export interface RegistrarErrorEvent {
 
 /** Where a registrar is in its life. */
 export type RegistrarState = 'registering' | 'registered' | 'draining' | 'closed';
+
+/** The agent-side check flipped the instances' status. */
+export interface HealthChangedEvent {
+  /** `failing` after the misses that mark the instances DOWN, `passing` after the passes that mark them UP. */
+  readonly health: 'passing' | 'failing';
+  /** The last miss's reason, when failing. */
+  readonly reason: string | undefined;
+}

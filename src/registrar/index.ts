@@ -2,5 +2,5 @@ export { startRegistrar, type Registrar } from './registrar.js';
 export type { RegisteredEvent, RegistrarErrorEvent, RegistrarState } from './events.js';
 export type { RegistrarInstanceInput, RegistrarLogger, RegistrarOptions } from './options.js';
 export type { RegistrationBreakerState } from './breaker.js';
-export { localityFromEnv, resolveLocality, type Env, type LocalityRole } from './locality-from-env.js';
+export { localityFromEnv, resolveLocality, type Env, type LocalityRole } from '../topology/env.js';
 export { detectHost, type NetworkInterfaces } from './address.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryRegistry } from '../backends/memory/index.js';
 import { isProximaError } from '../core/errors.js';
 import { detectHost } from './address.js';
-import { localityFromEnv, resolveLocality } from './locality-from-env.js';
+import { localityFromEnv, resolveLocality } from '../topology/env.js';
 import { resolveRegistrarOptions } from './options.js';
 
 const iface = (address: string, internal = false, family: 'IPv4' | 'IPv6' = 'IPv4'): NetworkInterfaceInfo =>

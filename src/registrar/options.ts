@@ -9,7 +9,14 @@ import { parseWith } from '../core/validate.js';
 import { ttlMsSchema } from '../registry/inputs.js';
 import { DEFAULT_TTL_MS, type Registry } from '../registry/registry.js';
 import { detectHost, type NetworkInterfaces } from './address.js';
-import { type Env, localityFromEnv, resolveLocality } from './locality-from-env.js';
+import type { Locality } from '../core/locality.js';
+import { type Env, localityFromEnv, resolveLocality } from '../topology/env.js';
+import type { TopologyOptions } from '../topology/options.js';
+import {
+  type HealthCheckOptions,
+  resolveHealthCheck,
+  type ResolvedHealthCheck,
+} from './checks/health-check.js';
 
 /**
  * One instance as the registrar takes it: like {@link InstanceInput}, but the address may be left
@@ -48,6 +55,12 @@ export interface RegistrarOptions {
   readonly signal?: AbortSignal;
   /** Where locality variables are read. Default `process.env`. */
   readonly env?: Env;
+  /**
+   * Where region and zone come from when neither the instance nor `PROXIMA_*` variables name them:
+   * Kubernetes labels, AWS / GCP / Azure metadata (docs/topology.md). Default: the sources the
+   * environment enables (`PROXIMA_TOPOLOGY_SOURCES`, `PROXIMA_NODE_NAME`, …).
+   */
+  readonly topology?: TopologyOptions;
   /** Where the host address is detected. Default `os.networkInterfaces`. */
   readonly networkInterfaces?: NetworkInterfaces;
   /** Registration retries: full-jitter exponential backoff, delays in [0, min(initial·2^(n-1), max)). */
@@ -60,6 +73,11 @@ export interface RegistrarOptions {
   readonly drainTimeoutMs?: number;
   /** Whether `startRegistrar` resolves only once registered (default) or at once. */
   readonly awaitRegistration?: boolean;
+  /**
+   * Agent-side health check of the service: 3 misses in a row → its instances are DOWN in the
+   * registry (listed, not routed); 2 passes → UP. Default: none.
+   */
+  readonly check?: HealthCheckOptions;
 }
 
 /** The options with every default filled and every instance resolved and validated. */
@@ -76,6 +94,7 @@ export interface RegistrarConfig {
   readonly drainDelayMs: number;
   readonly drainTimeoutMs: number;
   readonly awaitRegistration: boolean;
+  readonly check: ResolvedHealthCheck | undefined;
 }
 
 const ms = z.number().refine((n) => Number.isFinite(n) && n >= 0, 'must be a non-negative number of ms');
@@ -106,6 +125,8 @@ const optionsSchema = z
       .custom<Env>((v) => typeof v === 'object' && v !== null, 'expected an object of strings')
       .optional(),
     networkInterfaces: z.custom<NetworkInterfaces>(isFunction, 'expected a function').optional(),
+    // Validated by the topology lookup, which names `topology.…` fields.
+    topology: z.record(z.string(), z.unknown()).optional(),
     retry: z.object({ initialMs: positiveMs.optional(), maxMs: positiveMs.optional() }).strict().optional(),
     breaker: z
       .object({
@@ -118,6 +139,8 @@ const optionsSchema = z
     drainDelayMs: ms.optional(),
     drainTimeoutMs: positiveMs.optional(),
     awaitRegistration: z.boolean().optional(),
+    // Validated by resolveHealthCheck, which names `options.check.…` fields.
+    check: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 
@@ -134,8 +157,12 @@ const extrasSchema = z.object({
 
 const NO_LOGGER: RegistrarLogger = { info: () => undefined, warn: () => undefined };
 
-/** Validates the options (INVALID_ARGUMENT naming the field) and fills every default. */
-export function resolveRegistrarOptions(options: RegistrarOptions): RegistrarConfig {
+/**
+ * Validates the options (INVALID_ARGUMENT naming the field) and fills every default. Locality
+ * fields an instance leaves out come from `found` (a topology lookup's answer) when given, else
+ * from the environment's variables.
+ */
+export function resolveRegistrarOptions(options: RegistrarOptions, found?: Locality): RegistrarConfig {
   const o = parseWith(optionsSchema, options, 'options');
   if ((o.instance === undefined) === (o.instances === undefined)) {
     throw invalidArgument('options.instances', 'give exactly one of `instance` or `instances`');
@@ -145,7 +172,7 @@ export function resolveRegistrarOptions(options: RegistrarOptions): RegistrarCon
   const inputs = o.instances ?? [o.instance];
   const roots =
     o.instances === undefined ? ['options.instance'] : inputs.map((_, i) => `options.instances.${i}`);
-  const envLocality = localityFromEnv(env, 'service');
+  const envLocality = found ?? localityFromEnv(env, 'service');
   const instances = inputs.map((input, i) =>
     resolveInstance(input, roots[i] as string, () => detectHost(interfaces), envLocality),
   );
@@ -174,6 +201,10 @@ export function resolveRegistrarOptions(options: RegistrarOptions): RegistrarCon
     drainDelayMs: o.drainDelayMs ?? 0,
     drainTimeoutMs: o.drainTimeoutMs ?? 5_000,
     awaitRegistration: o.awaitRegistration ?? true,
+    check:
+      options.check === undefined
+        ? undefined
+        : resolveHealthCheck(options.check, 'options.check', (instances[0] as Instance).address),
   };
 }
 

@@ -2,9 +2,14 @@ import { type Clock, sleep } from '../core/clock.js';
 import { ProximaError, toProximaError } from '../core/errors.js';
 import { Emitter, type Event } from '../core/event.js';
 import type { Instance, InstancePatch } from '../core/instance.js';
+import type { LocalityInput } from '../core/locality.js';
 import { parsePatch } from '../registry/inputs.js';
+import { announceTopology } from '../topology/announce.js';
+import { lookupTopology } from '../topology/lookup.js';
+import type { TopologyReport } from '../topology/topology.js';
 import { RegistrationBreaker, type RegistrationBreakerState } from './breaker.js';
-import type { RegisteredEvent, RegistrarErrorEvent, RegistrarState } from './events.js';
+import { type CheckResult, runHealthChecks } from './checks/health-check.js';
+import type { HealthChangedEvent, RegisteredEvent, RegistrarErrorEvent, RegistrarState } from './events.js';
 import { type RegistrarConfig, type RegistrarOptions, resolveRegistrarOptions } from './options.js';
 import { retryUntilDone } from './retry.js';
 import { keepSessionAlive, openSession, registerAll, type Session } from './session.js';
@@ -21,6 +26,12 @@ export interface Registrar extends AsyncDisposable {
   /** The current lease's id while registered. */
   readonly leaseId: string | undefined;
   readonly breakerState: RegistrationBreakerState;
+  /** Where the instances' locality came from, and what every topology source answered. */
+  readonly topology: TopologyReport;
+  /** The agent-side check's verdict (undefined without a check). */
+  readonly health: 'passing' | 'failing' | undefined;
+  /** The check marked the instances DOWN (`failing`) or UP again (`passing`). */
+  readonly onHealthChanged: Event<HealthChangedEvent>;
   /** First registration. */
   readonly onRegistered: Event<RegisteredEvent>;
   /** The lease was lost; re-registration starts at once. */
@@ -57,8 +68,25 @@ export interface Registrar extends AsyncDisposable {
  * ```
  */
 export async function startRegistrar(options: RegistrarOptions): Promise<Registrar> {
-  const config = resolveRegistrarOptions(options);
-  const registrar = new RegistrarImpl(config);
+  resolveRegistrarOptions(options); // bad options fail before any lookup
+  const topology = await lookupTopology({
+    role: 'service',
+    env: options.env ?? process.env,
+    topology: options.topology,
+    configured: sharedLocality(options),
+  });
+  const config = resolveRegistrarOptions(options, topology.locality);
+  if (config.instances.some((i) => i.locality.zone === '')) {
+    const first = config.instances.find((i) => i.locality.zone === '');
+    announceTopology(
+      { ...topology, locality: first?.locality ?? topology.locality },
+      'service',
+      options.logger,
+    );
+  } else {
+    announceTopology({ ...topology, known: true }, 'service', options.logger);
+  }
+  const registrar = new RegistrarImpl(config, topology);
   if (config.awaitRegistration) await registrar.firstRegistration;
   return registrar;
 }
@@ -85,6 +113,11 @@ class RegistrarImpl implements Registrar {
   private readonly errors = new Emitter<RegistrarErrorEvent>();
   private readonly breakerChanges = new Emitter<RegistrationBreakerState>();
   private readonly drained = new Emitter<void>();
+  private readonly healthChanges = new Emitter<HealthChangedEvent>();
+  private healthValue: 'passing' | 'failing' | undefined;
+  /** True while the check holds the instances DOWN (so only the check lifts it). */
+  private downByCheck = false;
+  readonly onHealthChanged = this.healthChanges.event;
   readonly onRegistered = this.registered.event;
   readonly onLost = this.lost.event;
   readonly onReregistered = this.reregistered.event;
@@ -92,7 +125,10 @@ class RegistrarImpl implements Registrar {
   readonly onBreakerStateChanged = this.breakerChanges.event;
   readonly onDrained = this.drained.event;
 
-  constructor(private readonly config: RegistrarConfig) {
+  constructor(
+    private readonly config: RegistrarConfig,
+    readonly topology: TopologyReport,
+  ) {
     this.desired = [...config.instances];
     this.breaker = new RegistrationBreaker(config.breaker, config.clock);
     this.firstRegistration = new Promise<void>((resolve, reject) => {
@@ -105,6 +141,10 @@ class RegistrarImpl implements Registrar {
       this.emitError({ phase: 'register', error: e });
       this.stateValue = 'closed';
     });
+    if (config.check !== undefined) {
+      this.healthValue = 'passing';
+      void runHealthChecks(config.check, config.clock, this.stop.signal, (result) => this.onCheck(result));
+    }
     const signal = config.signal;
     if (signal?.aborted) void this.drain();
     else signal?.addEventListener('abort', () => void this.drain(), { once: true });
@@ -120,6 +160,10 @@ class RegistrarImpl implements Registrar {
 
   get leaseId(): string | undefined {
     return this.session?.lease.id;
+  }
+
+  get health(): 'passing' | 'failing' | undefined {
+    return this.healthValue;
   }
 
   get breakerState(): RegistrationBreakerState {
@@ -266,6 +310,27 @@ class RegistrarImpl implements Registrar {
     }
   }
 
+  private onCheck(result: CheckResult): void {
+    const check = this.config.check?.describe;
+    if (!result.passed)
+      this.config.logger.warn({ check, reason: result.reason }, 'registrar: health check missed');
+    const health = result.state.kind === 'healthy' ? 'passing' : 'failing';
+    if (health === this.healthValue) return;
+    this.healthValue = health;
+    const status = health === 'failing' ? 'DOWN' : 'UP';
+    this.config.logger.warn(
+      { check, reason: result.reason, status },
+      `registrar: health check ${health}, marking ${status}`,
+    );
+    this.healthChanges.emit({ health, reason: result.reason });
+    // The check never overrides a drain, nor lifts a DOWN it did not set.
+    const current = this.desired[0]?.status;
+    if (this.draining !== undefined || current === 'DRAINING') return;
+    if (status === 'UP' ? !this.downByCheck : current === 'DOWN') return;
+    this.downByCheck = status === 'DOWN';
+    this.update({ status }).catch(() => undefined); // reported through onError; kept for re-registration
+  }
+
   private noteBreaker(): void {
     const state = this.breaker.state;
     if (state === this.lastBreakerState) return;
@@ -281,6 +346,22 @@ class RegistrarImpl implements Registrar {
     );
     this.errors.emit(event);
   }
+}
+
+/**
+ * The locality fields every instance sets in code: the lookup skips network sources when they
+ * already name region and zone for all of them.
+ */
+function sharedLocality(options: RegistrarOptions): LocalityInput | undefined {
+  const inputs = options.instances ?? (options.instance === undefined ? [] : [options.instance]);
+  const out: { region?: string; zone?: string; subzone?: string } = {};
+  for (const key of ['region', 'zone', 'subzone'] as const) {
+    const values = inputs.map((i) => i.locality?.[key]);
+    const first = values[0];
+    if (first !== undefined && first !== '' && values.every((v) => v !== undefined && v !== ''))
+      out[key] = first;
+  }
+  return out;
 }
 
 /** An AbortSignal that aborts after `ms` on `clock` (DEADLINE_EXCEEDED), and a way to cancel it. */

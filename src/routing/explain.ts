@@ -45,6 +45,13 @@ export interface RoutingTable {
   readonly service: string;
   readonly locality: string;
   readonly balancer: string;
+  /**
+   * Set when the caller's own zone is unknown (same-zone routing is off for it): why, and what the
+   * topology sources answered when the client knows (docs/topology.md).
+   */
+  readonly topology: string | undefined;
+  /** Ids of routed instances whose zone is unknown: no caller can prefer them as same-zone. */
+  readonly unknownZone: readonly string[];
   readonly totalPanic: boolean;
   readonly tiers: ReadonlyArray<{
     readonly name: string;
@@ -102,7 +109,7 @@ export function explainEndpoint(s: EndpointStats, now: number): ExplainedEndpoin
 
 /** Builds the table from a plan and its final shares. */
 export function explainPlan(
-  head: { service: string; locality: string; balancer: string },
+  head: { service: string; locality: string; balancer: string; topology: string | undefined },
   plan: Plan,
   shares: readonly number[],
   spill: { readonly fractions: readonly number[]; latencyOf(tier: string): number | undefined },
@@ -132,6 +139,9 @@ export function explainPlan(
     zoneAware: plan.zone,
     excluded,
     unhealthy: unrouted(plan, now),
+    unknownZone: plan.tiers.flatMap((t) =>
+      t.endpoints.filter((s) => s.endpoint.instance.locality.zone === '').map((s) => s.id),
+    ),
   };
 }
 
@@ -160,6 +170,8 @@ export function formatRoutingTable(table: RoutingTable): string {
   const lines = [
     `service ${table.service} from ${table.locality} · balancer ${table.balancer}${table.totalPanic ? ' · PANIC (all endpoints)' : ''}`,
   ];
+  if (table.topology !== undefined) lines.push(`topology: ${table.topology}`);
+  if (table.unknownZone.length > 0) lines.push(`zone unknown for: ${table.unknownZone.join(', ')}`);
   for (const t of table.tiers) {
     lines.push(
       `tier ${t.name} (${t.kind}): ${t.healthy}/${t.total} healthy${t.rttMs === undefined ? '' : `, rtt ${t.rttMs}ms`}` +

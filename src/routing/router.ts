@@ -193,6 +193,10 @@ class LocalityRouter implements Router {
       service: this.service,
       locality: formatLocality(this.options.locality),
       balancer: this.options.balancer.name,
+      topology:
+        this.options.locality.zone === ''
+          ? 'caller zone unknown: same-zone routing is off for this caller'
+          : undefined,
     };
     const plan = this.plan ?? {
       tiers: [],

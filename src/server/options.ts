@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from '../core/clock.js';
 import { parseWith } from '../core/validate.js';
+import type { RegistryChecksOptions } from './checks/registry-checks.js';
 import type { AuthPolicy, RateLimiter, TlsOptions } from './seams.js';
 
 /** Options of {@link startRegistryServer}. Everything has a default that works on one machine. */
@@ -37,6 +38,8 @@ export interface RegistryServerOptions {
    * the registry's TLS settings. Needs the optional peer dependency `@grpc/grpc-js-xds`.
    */
   readonly xds?: RegistryXdsOptions;
+  /** Registry-side health checks of every instance (Consul-style). Off by default: see docs/scale.md. */
+  readonly checks?: RegistryChecksOptions;
 }
 
 /** The xDS port of the registry server: where it listens and its bounds (see `XdsLimitsInput`). */

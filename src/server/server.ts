@@ -11,6 +11,7 @@ import { systemClock } from '../core/clock.js';
 import { Emitter, type Event } from '../core/event.js';
 import { joinAddress } from '../core/instance.js';
 import { sendError, statusOf } from './http-io.js';
+import { registryChecks } from './checks/registry-checks.js';
 import { checkOptions, type RegistryServerOptions } from './options.js';
 import { Router } from './router.js';
 import { adminRoutes } from './routes/admin.js';
@@ -74,6 +75,7 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
     clock,
     ...(checked.historyLimit === undefined ? {} : { historyLimit: checked.historyLimit }),
   });
+  const checks = options.checks && registryChecks(state, options.checks, clock, logger);
   const closing = new AbortController();
   const deps: ApiDeps = {
     state,
@@ -128,6 +130,7 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
       resolve();
     });
   });
+  checks?.start();
   const port = (server.address() as AddressInfo).port;
   const url = `${options.tls ? 'https' : 'http'}://${joinAddress(checked.host, port)}`;
   logger.info({ url }, 'registry listening');
@@ -137,6 +140,7 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
   const close = (): Promise<void> =>
     (closed ??= (async () => {
       closing.abort();
+      checks?.close();
       await xds?.close();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

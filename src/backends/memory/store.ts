@@ -157,6 +157,11 @@ export class MemoryStore {
   }
 
   /** The lease holding an instance: its TTL and the time left before it expires (for the dashboard). */
+  /** The lease an instance is registered under (for patches the registry makes on its own, such as checks). */
+  ownerOf(service: string, id: string): string | undefined {
+    return this.services.get(service)?.get(id)?.leaseId;
+  }
+
   leaseOf(service: string, id: string): { readonly ttlMs: number; readonly remainingMs: number } | undefined {
     const entry = this.services.get(service)?.get(id);
     const lease = entry === undefined ? undefined : this.leases.get(entry.leaseId);

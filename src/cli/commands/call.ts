@@ -1,7 +1,9 @@
+import type { Logger } from 'pino';
 import { createClient } from '../../client/client.js';
 import { invalidArgument, toProximaError } from '../../core/errors.js';
 import { serviceNameSchema } from '../../core/instance.js';
 import { parseWith } from '../../core/validate.js';
+import { TOPOLOGY_UNKNOWN_EVENT } from '../../topology/announce.js';
 import { defineCommand } from '../command.js';
 import { COMMON_FLAGS, openRegistryFlag } from '../common.js';
 import { parseDurationFlag, parsePairsFlag } from '../values.js';
@@ -48,7 +50,7 @@ export const command = defineCommand({
       registry,
       env: context.env,
       probe: false,
-      logger: context.logger,
+      logger: oneShotLogger(context.logger),
     });
     try {
       const answer = await client.call(service, method, request, {
@@ -78,4 +80,23 @@ function parseRequest(text: string): unknown {
       `not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+}
+
+/**
+ * One call from a terminal or a script: the caller's unknown zone only decides which instance
+ * answers, so it is a debug line here, not a warning on every invocation (services and long-lived
+ * clients keep the warning).
+ */
+function oneShotLogger(logger: Logger): Logger {
+  return new Proxy(logger, {
+    get(target, key, receiver) {
+      if (key !== 'warn') return Reflect.get(target, key, receiver) as unknown;
+      return (fields: unknown, ...rest: unknown[]) =>
+        typeof fields === 'object' &&
+        fields !== null &&
+        (fields as { event?: unknown }).event === TOPOLOGY_UNKNOWN_EVENT
+          ? target.debug(fields, ...(rest as [string]))
+          : target.warn(fields as object, ...(rest as [string]));
+    },
+  });
 }

@@ -2,6 +2,7 @@ import { Registry } from 'prom-client';
 import { parseDuration } from '../../core/duration.js';
 import { collectProcessMetrics } from '../../observability/metrics/process-metrics.js';
 import { registrarMetrics } from '../../observability/metrics/registrar-metrics.js';
+import { topologyMetrics } from '../../observability/metrics/topology-metrics.js';
 import { serveMetrics } from '../../observability/metrics/serve.js';
 import { type Instance, protocolSchema } from '../../core/instance.js';
 import { parseWith } from '../../core/validate.js';
@@ -25,6 +26,10 @@ const FIELD_TO_FLAG: Readonly<Record<string, string>> = {
   'options.instance.locality.zone': '--zone',
   'options.instance.locality.subzone': '--subzone',
   'options.ttlMs': '--ttl',
+  'options.check': '--check',
+  'options.check.target': '--check',
+  'options.check.intervalMs': '--check-interval',
+  'options.check.timeoutMs': '--check-timeout',
 };
 
 /**
@@ -33,12 +38,17 @@ const FIELD_TO_FLAG: Readonly<Record<string, string>> = {
  * and exits 0.
  */
 export const command = defineCommand({
-  usage: '--service NAME --address HOST:PORT [--region R] [--zone Z] [--ttl 10s] [--meta K=V]...',
+  usage:
+    '--service NAME --address HOST:PORT [--region R] [--zone Z] [--ttl 10s] [--meta K=V]... [--check URL|tcp]',
   description: [
     'Registers one instance and keeps its lease alive (a keep-alive every TTL/3), registering it again',
     'whenever the lease is lost (a partition longer than the TTL, a registry that restarted empty).',
     'On SIGINT/SIGTERM it marks the instance DRAINING, waits --drain-delay, deregisters and exits 0.',
-    'Locality flags left out come from PROXIMA_REGION/ZONE/SUBZONE (or SERVICE_REGION/ZONE/SUBZONE).',
+    'Locality flags left out come from PROXIMA_REGION/ZONE/SUBZONE (or SERVICE_REGION/ZONE/SUBZONE), then',
+    'from the topology sources PROXIMA_TOPOLOGY_SOURCES enables (Kubernetes, AWS, GCP, Azure: docs/topology.md);',
+    'an unknown zone is logged as a warning naming what each source answered.',
+    'With --check, the service is checked every --check-interval: 3 misses in a row mark it DOWN (listed,',
+    'not routed), 2 passes mark it UP again ("health failing|passing: SERVICE/ID DOWN|UP" on stdout).',
     'Prints "registered SERVICE/ID …" on stdout each time it is (re-)registered.',
   ].join('\n'),
   flags: {
@@ -98,6 +108,23 @@ export const command = defineCommand({
       description: 'time between DRAINING and deregistering on shutdown',
       default: '0s',
     },
+    check: {
+      type: 'string',
+      placeholder: 'URL|tcp',
+      description: 'health check: http(s)://… (2xx passes), tcp (connect to --address) or tcp://HOST:PORT',
+    },
+    'check-interval': {
+      type: 'string',
+      placeholder: 'DURATION',
+      description: 'time between health checks',
+      default: '5s',
+    },
+    'check-timeout': {
+      type: 'string',
+      placeholder: 'DURATION',
+      description: 'a health check slower than this is a miss',
+      default: '1s',
+    },
     ...COMMON_FLAGS,
   },
   positionals: [],
@@ -109,6 +136,14 @@ export const command = defineCommand({
       flags['metrics-port'] === undefined
         ? undefined
         : parseIntFlag(flags['metrics-port'], '--metrics-port', 0, 65_535);
+    const check =
+      flags.check === undefined
+        ? undefined
+        : {
+            target: flags.check,
+            intervalMs: Math.round(parseDurationFlag(flags['check-interval'], '--check-interval')),
+            timeoutMs: Math.round(parseDurationFlag(flags['check-timeout'], '--check-timeout')),
+          };
     const instance: RegistrarInstanceInput = {
       service: flags.service,
       address: flags.address,
@@ -137,6 +172,7 @@ export const command = defineCommand({
       logger,
       env: { ...env }, // a plain copy: process.env itself is an exotic object
       awaitRegistration: false,
+      ...(check === undefined ? {} : { check }),
     }).catch((error: unknown) => {
       throw asFlagError(error, FIELD_TO_FLAG);
     });
@@ -158,6 +194,14 @@ export const command = defineCommand({
     using _registered = registrar.onRegistered(announce('registered'));
     using _reregistered = registrar.onReregistered(announce('re-registered'));
     using _metrics = metrics === undefined ? undefined : registrarMetrics(metrics.registry, registrar);
+    if (metrics !== undefined) topologyMetrics(metrics.registry, 'service', registrar.topology.locality);
+    using _health = registrar.onHealthChanged(({ health, reason }) => {
+      for (const i of registrar.instances) {
+        stdout.write(
+          `health ${health}: ${i.service}/${i.id} ${health === 'failing' ? 'DOWN' : 'UP'}${reason === undefined ? '' : ` (${reason})`}\n`,
+        );
+      }
+    });
 
     await aborted(context.signal);
     logger.info({ instances: registrar.instances.length }, 'shutting down: draining');

@@ -28,6 +28,9 @@ function el(tag, attrs = {}, ...children) {
 }
 
 const zoneOf = (l) => `${l.region || '?'}/${l.zone || '?'}${l.subzone ? `/${l.subzone}` : ''}`;
+// An unknown zone is shown loudly: routing cannot prefer the instance (or the caller's calls) by zone.
+const UNKNOWN_ZONE = 'zone unknown: same-zone routing is off for it (see docs/topology.md)';
+const zoneUnknown = (name) => name.split('/')[1] === '?';
 const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 const seconds = (ms) => `${(ms / 1000).toFixed(1)}s`;
 
@@ -123,13 +126,14 @@ function renderService(name, instances) {
 
 function renderZone(service, zone, instances) {
   instances.sort((a, b) => (a.id < b.id ? -1 : 1));
+  const unknown = zoneUnknown(zone);
   return el(
     'div',
-    { class: 'zone', 'data-zone': zone },
+    { class: unknown ? 'zone unknown-zone' : 'zone', 'data-zone': zone },
     el(
       'h5',
-      {},
-      zone.split('/').slice(1).join('/') || zone,
+      unknown ? { title: UNKNOWN_ZONE } : {},
+      unknown ? 'zone unknown' : zone.split('/').slice(1).join('/') || zone,
       el('span', { class: 'muted' }, ` ${instances.length}`),
     ),
     instances.map((i) => renderInstance(service, i)),
@@ -146,11 +150,13 @@ function renderInstance(service, instance) {
       class: `instance status-${instance.status}`,
       'data-instance': instance.id,
       'data-status': instance.status,
+      ...(instance.locality.zone ? {} : { 'data-zone-unknown': 'true' }),
     },
     el(
       'div',
       { class: 'row' },
       el('span', { class: 'id' }, instance.id),
+      !instance.locality.zone && el('span', { class: 'badge unknown-zone', title: UNKNOWN_ZONE }, 'zone?'),
       el('span', { class: `badge ${instance.status}` }, instance.status),
     ),
     el(
@@ -218,7 +224,9 @@ function renderTraffic() {
       return el(
         'tr',
         { 'data-from': from },
-        el('th', {}, from),
+        zoneUnknown(from)
+          ? el('th', { class: 'unknown-zone', 'data-zone-unknown': 'true', title: UNKNOWN_ZONE }, `${from} ⚠`)
+          : el('th', {}, from),
         columns.map((to) => {
           const rate = cells.get(`${from}→${to}`) ?? 0;
           const heat = Math.sqrt(rate / max);

@@ -14,6 +14,7 @@ import type { RetryBudget } from '../../resilience/retry-budget.js';
 import { type Cell, CounterFamily, GaugeFamily, type HistogramCell, HistogramFamily } from './cells.js';
 import { CodeCounter, resolveOptions } from './common.js';
 import { RouterMetrics, type RouterMetricsOptions } from './router-metrics.js';
+import { topologyKnownGauge } from './topology-metrics.js';
 
 /** Options of {@link clientMetrics}. */
 export type ClientMetricsOptions = RouterMetricsOptions;
@@ -46,7 +47,8 @@ type RetryKind = 'retry' | 'hedge';
  *   `hedge` series exist at 0 from the service's first use;
  * - `proxima_client_retry_budget_exhausted_total`: retries and hedges not sent for lack of budget
  *   (at 0 from the start), and `proxima_client_retry_budget_tokens`: tokens left;
- * - the routing state of every service the clients call (see {@link RouterMetrics}).
+ * - the routing state of every service the clients call (see {@link RouterMetrics});
+ * - `proxima_topology_known{role="client"}`: 0 while the caller's zone is unknown.
  *
  * @example
  * ```ts
@@ -122,8 +124,11 @@ export function clientMetrics(registry: Registry, options: ClientMetricsOptions 
     for (const [cell, budget] of budgets) cell.value = budget.tokens;
   };
 
+  const topologyKnown = topologyKnownGauge(registry, name('topology_known'));
+
   return {
     serviceOpened: (s: ObservedService) => {
+      topologyKnown.set({ role: 'client' }, s.caller.zone === '' ? 0 : 1);
       serviceCells(s.service, s.caller); // retries and budget refusals at 0 from now on
       const tokens = f.tokens.bind({ service: s.service });
       budgets.set(tokens, s.budget);
