@@ -55,7 +55,14 @@ async function main(): Promise<void> {
     register: async (address) => {
       registrar = await startRegistrar({
         registry,
-        instance: { service: DEMO_SERVICE, id: args.id, ...address, locality: here, metadata: metadata() },
+        instance: {
+          service: DEMO_SERVICE,
+          id: args.id,
+          host: address.host,
+          port: address.port,
+          locality: here,
+          metadata: metadata(),
+        },
         ttlMs: args.ttl,
       });
     },
