@@ -119,12 +119,15 @@ export class FrameWriter {
     this.commit(buf, p, p + HEADER_SIZE + size, type, codecId, streamId, 0, 0, 0);
   }
 
-  /** Appends a CANCEL, PING, PONG or GOAWAY; `reason` is a UTF-8 payload (GOAWAY only). */
-  control(type: FrameType, streamId: number, flags = 0, reason = ''): void {
+  /**
+   * Appends a CANCEL, PING, PONG or GOAWAY; `reason` is a UTF-8 payload and `code` a
+   * {@link GoawayCode} in the deadline field (GOAWAY only).
+   */
+  control(type: FrameType, streamId: number, flags = 0, reason = '', code = 0): void {
     const buf = this.reserve(HEADER_SIZE + 3 * reason.length);
     const p = this.pos;
     const n = reason.length === 0 ? 0 : buf.write(reason, p + HEADER_SIZE, 'utf8');
-    this.commit(buf, p, p + HEADER_SIZE + n, type, flags, streamId, 0, 0, 0);
+    this.commit(buf, p, p + HEADER_SIZE + n, type, flags, streamId, code, 0, 0);
   }
 
   /** Writes everything buffered now (no-op while detached or empty). */
