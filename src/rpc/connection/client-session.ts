@@ -4,9 +4,18 @@ import { ProximaError, errorFromJson, isProximaError, toProximaError } from '../
 import type { CallOptions, TransportEndpoint } from '../../transport/transport.js';
 import type { Codec, CodecSet } from '../wire/codec.js';
 import { FrameDecoder } from '../wire/decoder.js';
-import { FLAG_PROTOCOL_ERROR, FrameType, type FrameView, protocolError } from '../wire/frame.js';
+import {
+  FLAG_PROTOCOL_ERROR,
+  FrameType,
+  type FrameView,
+  GoawayCode,
+  goawayCodeName,
+  protocolError,
+} from '../wire/frame.js';
 import { FrameWriter, type FrameWriterOptions } from '../wire/writer.js';
+import type { ClientLimits } from './client-limits.js';
 import { DeadlineQueue } from './deadline-queue.js';
+import { FrozenWatch } from './frozen-watch.js';
 import { KeepAlive, type KeepAliveOptions } from './keepalive.js';
 import { StreamTable } from '../util/stream-table.js';
 import { PendingCall, cancelled, deadlineExceeded, unset } from './pending-call.js';
@@ -24,6 +33,7 @@ export interface ClientSessionOptions extends FrameWriterOptions {
   readonly keepAlive: KeepAliveOptions | false;
   /** Speak TLS (certificates parsed once per endpoint); undefined for plaintext. */
   readonly tls?: DialTls | undefined;
+  readonly limits: ClientLimits;
 }
 
 /** What a session tells the connection that owns it. */
@@ -48,6 +58,10 @@ export class ClientSession {
   private readonly pending = new StreamTable<PendingCall>();
   private readonly keepAlive: KeepAlive | null;
   private readonly deadlines: DeadlineQueue<PendingCall>;
+  private readonly frozen: FrozenWatch | null;
+  /** The server is not reading: above the outbound high-water mark since {@link congestedTimer} was set. */
+  private congested = false;
+  private congestedTimer: TimerHandle | null = null;
   private nextStreamId = 1;
   private flushedThrough = 0;
   private connectTimer: TimerHandle | null;
@@ -77,6 +91,7 @@ export class ClientSession {
     this.writer = new FrameWriter(options);
     this.writer.onFlush = () => {
       this.flushedThrough = this.nextStreamId - 1;
+      this.checkOutbound();
     };
     this.decoder = new FrameDecoder(this, options.maxFrameSize);
     this.deadlines = new DeadlineQueue(options.clock, (call) =>
@@ -97,6 +112,28 @@ export class ClientSession {
                 }),
               ),
           );
+    this.frozen =
+      options.keepAlive === false
+        ? null
+        : new FrozenWatch(
+            options.clock,
+            {
+              probeAfterMs: options.keepAlive.probeAfterMs ?? 200,
+              frozenTimeoutMs: options.keepAlive.frozenTimeoutMs ?? 1_000,
+            },
+            () => this.pending.size,
+            (id) => {
+              this.writer.control(FrameType.PING, id);
+            },
+            (silentMs) =>
+              this.destroy(
+                new ProximaError(
+                  'UNAVAILABLE',
+                  `${this.describe()}: frozen peer, no bytes for ${Math.round(silentMs)} ms after a PING with ${this.pending.size} calls pending`,
+                  { connectionFailed: true },
+                ),
+              ),
+          );
     const dialed = dial(options.endpoint, options.tls);
     this.dialed = dialed;
     this.socket = dialed.socket;
@@ -112,6 +149,7 @@ export class ClientSession {
     this.socket.once(dialed.readyEvent, this.onConnect);
     this.socket.on('data', this.onData);
     this.socket.on('error', this.onError);
+    this.socket.on('drain', this.onDrain);
     this.socket.once('close', this.onClose);
   }
 
@@ -134,6 +172,7 @@ export class ClientSession {
     if (streamId >= MAX_STREAM_ID) this.startDraining();
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(cancelled(signal.reason, true));
+    if (this.congested) return Promise.reject(this.congestion());
     let deadlineMs = 0;
     if (options?.deadlineMs !== undefined) {
       if (!(options.deadlineMs > 0)) return Promise.reject(deadlineExceeded(options.deadlineMs, true));
@@ -150,6 +189,7 @@ export class ClientSession {
     call.resolve = this.captured.resolve;
     call.reject = this.captured.reject;
     this.pending.set(call);
+    this.frozen?.onCall();
     if (deadlineMs !== 0) {
       call.deadlineAt = (options?.nowMs ?? this.options.clock.now()) + deadlineMs;
       this.deadlines.add(call);
@@ -195,7 +235,7 @@ export class ClientSession {
         this.keepAlive?.pong(f.streamId);
         return;
       case FrameType.GOAWAY:
-        this.onGoaway(f.streamId, f.flags, f.payload().toString('utf8'));
+        this.onGoaway(f.streamId, f.flags, f.payload().toString('utf8'), f.deadlineMs);
         return;
       default:
         throw protocolError(`unexpected frame type ${f.type} from a server`);
@@ -228,18 +268,30 @@ export class ClientSession {
     if (this.draining && this.pending.size === 0 && !this.closed) this.socket.end();
   }
 
-  private onGoaway(lastStreamId: number, flags: number, reason: string): void {
-    const refused = (flags & FLAG_PROTOCOL_ERROR) !== 0 ? 'PROTOCOL_ERROR' : 'UNAVAILABLE';
+  private onGoaway(lastStreamId: number, flags: number, reason: string, code: number): void {
+    const protocol = (flags & FLAG_PROTOCOL_ERROR) !== 0 || code === GoawayCode.PROTOCOL_ERROR;
+    const exhausted = code === GoawayCode.RESOURCE_EXHAUSTED;
+    const refused = protocol ? 'PROTOCOL_ERROR' : exhausted ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE';
+    // A server over a limit is in trouble (a strike); a graceful GOAWAY is not.
+    const connectionFailed = protocol || exhausted;
+    if (code !== GoawayCode.SHUTDOWN && code !== GoawayCode.IDLE) {
+      this.closeError ??= new ProximaError(
+        refused,
+        `${this.describe()}: going away (${goawayCodeName(code)}: ${reason})`,
+        { connectionFailed, retryable: true },
+      );
+    }
     for (const call of this.pending.values()) {
       if (call.streamId <= lastStreamId) continue;
       this.abandon(
         call,
         new ProximaError(
           refused,
-          `${this.describe()}: going away (${reason || 'shutdown'}), call not processed`,
+          `${this.describe()}: going away (${goawayCodeName(code)}${reason ? `: ${reason}` : ''}), call not processed`,
           {
             unprocessed: true,
             retryable: true,
+            connectionFailed,
           },
         ),
         false,
@@ -277,6 +329,7 @@ export class ClientSession {
   };
 
   private readonly onData = (chunk: Buffer): void => {
+    this.frozen?.onBytes(this.options.clock.now());
     try {
       this.decoder.push(chunk);
     } catch (error) {
@@ -302,6 +355,8 @@ export class ClientSession {
     this.closed = true;
     this.clearConnectTimer();
     this.keepAlive?.stop();
+    this.frozen?.stop();
+    if (this.congestedTimer !== null) this.options.clock.clearTimeout(this.congestedTimer);
     this.deadlines.clear();
     this.decoder.stop();
     this.writer.detach();
@@ -331,6 +386,49 @@ export class ClientSession {
     }
     this.pending.clear();
     this.events.onClosed(this, base, this.ready);
+  };
+
+  /** After each flush: a bound check on what the socket still queues for a server that may not read. */
+  private checkOutbound(): void {
+    const queued = this.socket.writableLength;
+    const limits = this.options.limits;
+    if (queued > limits.outboundHardCapBytes) {
+      this.destroy(
+        new ProximaError(
+          'UNAVAILABLE',
+          `${this.describe()}: the server does not read, ${queued} bytes queued (limits.outboundHardCapBytes ${limits.outboundHardCapBytes})`,
+          { connectionFailed: true },
+        ),
+      );
+    } else if (!this.congested && queued > limits.outboundHighWaterBytes) {
+      this.congested = true;
+      this.congestedTimer = this.options.clock.setTimeout(() => {
+        this.congestedTimer = null;
+        this.destroy(
+          new ProximaError(
+            'UNAVAILABLE',
+            `${this.describe()}: the server did not read for ${limits.drainGraceMs} ms (limits.drainGraceMs)`,
+            { connectionFailed: true },
+          ),
+        );
+      }, limits.drainGraceMs);
+      this.congestedTimer.unref?.();
+    }
+  }
+
+  private congestion(): ProximaError {
+    return new ProximaError(
+      'RESOURCE_EXHAUSTED',
+      `${this.describe()}: the server is not reading (over limits.outboundHighWaterBytes ${this.options.limits.outboundHighWaterBytes})`,
+      { unprocessed: true, retryable: true, connectionFailed: true },
+    );
+  }
+
+  private readonly onDrain = (): void => {
+    if (!this.congested) return;
+    this.congested = false;
+    if (this.congestedTimer !== null) this.options.clock.clearTimeout(this.congestedTimer);
+    this.congestedTimer = null;
   };
 
   private clearConnectTimer(): void {
