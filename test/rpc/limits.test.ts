@@ -194,7 +194,8 @@ describe('timeouts', () => {
 
   it('closes a connection that sends nothing valid after connecting (GOAWAY FIRST_FRAME_TIMEOUT)', async () => {
     const { clock, server, port } = await timed({ firstFrameTimeoutMs: 3_000 });
-    const silent = peer(port);
+    const silent = new RawPeer(port, false);
+    cleanup.push(() => silent.destroy());
     await silent.connected;
     await expect.poll(() => server.connectionCount).toBe(1);
     await clock.advance(2_999);

@@ -15,11 +15,13 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-async function listen(onSocket: (socket: Socket) => void): Promise<number> {
+/** A raw server; it sends a valid preface and SETTINGS first unless `preface` is false. */
+async function listen(onSocket: (socket: Socket) => void, preface = true): Promise<number> {
   const sockets = new Set<Socket>();
   const server: Server = createTcpServer((socket) => {
     sockets.add(socket);
     socket.on('error', () => undefined);
+    if (preface) socket.write(control((w) => w.preface({})));
     onSocket(socket);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -60,13 +62,17 @@ function control(fill: (w: FrameWriter) => void): Buffer {
 
 /** Counts PINGs a raw server receives (and answers them when `pong`). */
 function pingCounter(socket: Socket, seen: { pings: number }, pong: boolean): void {
-  const decoder = new FrameDecoder({
-    onFrame: (f) => {
-      if (f.type !== FrameType.PING) return;
-      seen.pings++;
-      if (pong) socket.write(control((w) => w.control(FrameType.PONG, f.streamId)));
+  const decoder = new FrameDecoder(
+    {
+      onFrame: (f) => {
+        if (f.type !== FrameType.PING) return;
+        seen.pings++;
+        if (pong) socket.write(control((w) => w.control(FrameType.PONG, f.streamId)));
+      },
     },
-  });
+    undefined,
+    true,
+  );
   socket.on('data', (chunk: Buffer) => decoder.push(chunk));
 }
 

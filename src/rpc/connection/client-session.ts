@@ -12,6 +12,7 @@ import {
   goawayCodeName,
   protocolError,
 } from '../wire/frame.js';
+import { readSettings } from '../wire/preface.js';
 import { FrameWriter, type FrameWriterOptions } from '../wire/writer.js';
 import type { ClientLimits } from './client-limits.js';
 import { DeadlineQueue } from './deadline-queue.js';
@@ -62,6 +63,13 @@ export class ClientSession {
   /** The server is not reading: above the outbound high-water mark since {@link congestedTimer} was set. */
   private congested = false;
   private congestedTimer: TimerHandle | null = null;
+  /** Calls on the wire awaiting answers (queued ones excluded). */
+  private sentInFlight = 0;
+  /** The server's announced MAX_CONCURRENT_STREAMS; unlimited until its SETTINGS arrive. */
+  private peerMaxStreams = Number.POSITIVE_INFINITY;
+  /** Calls waiting for a stream slot, in stream-id order. */
+  private readonly waiting: PendingCall[] = [];
+  private waitingHead = 0;
   private nextStreamId = 1;
   private flushedThrough = 0;
   private connectTimer: TimerHandle | null;
@@ -93,7 +101,8 @@ export class ClientSession {
       this.flushedThrough = this.nextStreamId - 1;
       this.checkOutbound();
     };
-    this.decoder = new FrameDecoder(this, options.maxFrameSize);
+    this.decoder = new FrameDecoder(this, options.maxFrameSize, true);
+    this.writer.preface(options.maxFrameSize === undefined ? {} : { maxFrameSize: options.maxFrameSize });
     this.deadlines = new DeadlineQueue(options.clock, (call) =>
       this.abandon(call, deadlineExceeded(call.deadlineMs)),
     );
@@ -178,13 +187,27 @@ export class ClientSession {
       if (!(options.deadlineMs > 0)) return Promise.reject(deadlineExceeded(options.deadlineMs, true));
       deadlineMs = Math.ceil(options.deadlineMs);
     }
+    const call = new PendingCall(streamId, deadlineMs);
     try {
       const codec = this.options.codec;
-      this.writer.request(streamId, deadlineMs, method, options?.metadata, codec.encode(payload), codec.id);
+      const encoded = codec.encode(payload);
+      if (this.sentInFlight < this.peerMaxStreams && this.waitingHead === this.waiting.length) {
+        this.writer.request(streamId, deadlineMs, method, options?.metadata, encoded, codec.id);
+        this.sentInFlight++;
+      } else {
+        // Over the server's announced stream limit: wait for a slot, in order (ids must increase).
+        call.sent = false;
+        call.queued = {
+          method,
+          metadata: options?.metadata,
+          payload: Buffer.from(encoded.buf.subarray(encoded.start, encoded.end)),
+          codecId: codec.id,
+        };
+        this.waiting.push(call);
+      }
     } catch (error) {
       return Promise.reject(isProximaError(error) ? error : toProximaError(error, 'INVALID_ARGUMENT'));
     }
-    const call = new PendingCall(streamId, deadlineMs);
     const promise = new Promise<unknown>(this.capture);
     call.resolve = this.captured.resolve;
     call.reject = this.captured.reject;
@@ -234,6 +257,9 @@ export class ClientSession {
       case FrameType.PONG:
         this.keepAlive?.pong(f.streamId);
         return;
+      case FrameType.SETTINGS:
+        this.onSettings(f);
+        return;
       case FrameType.GOAWAY:
         this.onGoaway(f.streamId, f.flags, f.payload().toString('utf8'), f.deadlineMs);
         return;
@@ -242,11 +268,65 @@ export class ClientSession {
     }
   }
 
+  /** The server's preface and SETTINGS: the connection is ready. */
+  private onSettings(f: FrameView): void {
+    if (this.ready) throw protocolError('SETTINGS after the first');
+    const settings = readSettings(f.buf, f.payloadStart, f.payloadEnd);
+    if (settings.maxFrameSize !== undefined) this.writer.limitFrameSize(settings.maxFrameSize);
+    if (settings.maxConcurrentStreams !== undefined && settings.maxConcurrentStreams > 0) {
+      this.peerMaxStreams = settings.maxConcurrentStreams;
+    }
+    this.clearConnectTimer();
+    this.ready = true;
+    this.keepAlive?.start();
+    this.events.onReady(this);
+  }
+
+  /** Writes queued calls while the server has stream slots. */
+  private pump(): void {
+    while (this.sentInFlight < this.peerMaxStreams && this.waitingHead < this.waiting.length) {
+      const call = this.waiting[this.waitingHead]!;
+      this.waiting[this.waitingHead++] = undefined as unknown as PendingCall;
+      if (this.waitingHead === this.waiting.length) {
+        this.waiting.length = 0;
+        this.waitingHead = 0;
+      }
+      const q = call.queued;
+      if (q === null || this.pending.get(call.streamId) !== call) continue; // abandoned meanwhile
+      call.queued = null;
+      try {
+        this.writer.request(
+          call.streamId,
+          call.deadlineMs,
+          q.method,
+          q.metadata,
+          { buf: q.payload, start: 0, end: q.payload.length },
+          q.codecId,
+        );
+      } catch (error) {
+        this.pending.delete(call);
+        this.release(call);
+        call.reject(isProximaError(error) ? error : toProximaError(error, 'INVALID_ARGUMENT'));
+        continue;
+      }
+      call.sent = true;
+      this.sentInFlight++;
+    }
+  }
+
+  /** A sent call is over (answered or abandoned): its slot frees. */
+  private freeSlot(call: PendingCall): void {
+    if (!call.sent) return;
+    this.sentInFlight--;
+    if (this.waitingHead < this.waiting.length && !this.closed) this.pump();
+  }
+
   private settle(f: FrameView): void {
     const call = this.pending.get(f.streamId);
     if (call === undefined) return; // answered after its deadline or cancel: drop
     this.pending.delete(call);
     this.release(call);
+    this.freeSlot(call);
     const codec = this.options.codecs.get(f.codecId);
     let value: unknown;
     try {
@@ -310,7 +390,8 @@ export class ClientSession {
   private abandon(call: PendingCall, error: ProximaError, sendCancel = true): void {
     if (!this.pending.delete(call)) return;
     this.release(call);
-    if (sendCancel && !this.closed) this.writer.control(FrameType.CANCEL, call.streamId);
+    if (sendCancel && call.sent && !this.closed) this.writer.control(FrameType.CANCEL, call.streamId);
+    this.freeSlot(call);
     call.reject(error);
     this.endIfDrained();
   }
@@ -320,12 +401,9 @@ export class ClientSession {
     if (call.onAbort !== null) call.signal?.removeEventListener('abort', call.onAbort);
   }
 
+  /** TCP is up: the preface and any calls made meanwhile go out; readiness waits for the server's SETTINGS. */
   private readonly onConnect = (): void => {
-    this.clearConnectTimer();
-    this.ready = true;
     this.writer.attach(this.socket);
-    this.keepAlive?.start();
-    this.events.onReady(this);
   };
 
   private readonly onData = (chunk: Buffer): void => {
@@ -372,7 +450,8 @@ export class ClientSession {
           }));
     for (const call of this.pending.values()) {
       this.release(call);
-      const unprocessed = !this.ready || call.streamId > this.flushedThrough;
+      // Never written, or written to a server that never completed its preface: not processed.
+      const unprocessed = !this.ready || !call.sent || call.streamId > this.flushedThrough;
       const message = base?.message ?? `${this.describe()}: connection closed`;
       call.reject(
         new ProximaError(base?.code ?? 'UNAVAILABLE', message, {
@@ -385,6 +464,8 @@ export class ClientSession {
       );
     }
     this.pending.clear();
+    this.waiting.length = 0;
+    this.waitingHead = 0;
     this.events.onClosed(this, base, this.ready);
   };
 

@@ -13,6 +13,7 @@ import {
   protocolError,
 } from '../wire/frame.js';
 import { readMetadata } from '../wire/metadata.js';
+import { readSettings } from '../wire/preface.js';
 import { FrameWriter, type FrameWriterOptions } from '../wire/writer.js';
 import { ConnectionGuard, type GuardExpiry } from './connection-guard.js';
 import type { Peer } from './context.js';
@@ -62,6 +63,8 @@ export class ServerSession {
   private paused = false;
   /** Frames decoded so far (tells the guard whether a chunk completed one). */
   private frames = 0;
+  /** The client's preface and SETTINGS have arrived. */
+  private settled = false;
   /** Resolves when the socket has closed. */
   readonly done: Promise<void>;
 
@@ -73,9 +76,13 @@ export class ServerSession {
     this.peer = peerOf(socket);
     this.writer = new FrameWriter({ ...deps.writer, maxFrameSize: deps.maxFrameSize });
     this.writer.onFlush = this.checkOutbound;
+    this.writer.preface({
+      maxFrameSize: deps.maxFrameSize,
+      maxConcurrentStreams: deps.limits.maxConcurrentStreams,
+    });
     this.writer.attach(socket);
     this.guard = new ConnectionGuard(deps.clock, deps.limits, () => this.calls.size === 0, this.onExpire);
-    this.decoder = new FrameDecoder(this, deps.maxFrameSize);
+    this.decoder = new FrameDecoder(this, deps.maxFrameSize, true);
     this.done = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', this.onData);
     socket.on('error', () => undefined); // 'close' follows; the cause does not change what we do
@@ -150,6 +157,13 @@ export class ServerSession {
   /** Frame sink (called by the decoder). */
   onFrame(f: FrameView): void {
     this.frames++;
+    if (!this.settled) {
+      if (f.type !== FrameType.SETTINGS) throw protocolError('expected SETTINGS after the preface');
+      this.settled = true;
+      const peer = readSettings(f.buf, f.payloadStart, f.payloadEnd);
+      if (peer.maxFrameSize !== undefined) this.writer.limitFrameSize(peer.maxFrameSize);
+      return;
+    }
     switch (f.type) {
       case FrameType.REQUEST:
         this.onRequest(f);

@@ -279,6 +279,8 @@ export class RpcServer implements AsyncDisposable {
     socket.once('close', () => this.refusedConnections--);
     socket.on('error', () => undefined);
     const writer = new FrameWriter({ slabSize: 256 });
+    // The preface first, so the client reads the GOAWAY as such and not as garbage.
+    writer.preface({ maxFrameSize: this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE });
     const reason = `too many connections (limits.maxConnections ${this.limits.maxConnections})`;
     writer.control(FrameType.GOAWAY, 0, 0, reason, GoawayCode.RESOURCE_EXHAUSTED);
     writer.attach(socket);

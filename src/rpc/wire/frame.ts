@@ -24,6 +24,8 @@ export const FrameType = {
   PING: 5,
   PONG: 6,
   GOAWAY: 7,
+  /** Right after each side's preface (and never again): the sender's limits. Stream id 0. */
+  SETTINGS: 8,
 } as const;
 
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
@@ -113,7 +115,8 @@ export function protocolError(problem: string): ProximaError {
  */
 export function readHeader(buf: Buffer, offset: number, length: number, view: FrameView): void {
   const type = buf[offset + 4]!;
-  if (type < FrameType.REQUEST || type > FrameType.GOAWAY) throw protocolError(`unknown frame type ${type}`);
+  if (type < FrameType.REQUEST || type > FrameType.SETTINGS)
+    throw protocolError(`unknown frame type ${type}`);
   const flags = buf[offset + 5]!;
   if ((flags & ~KNOWN_FLAGS) !== 0) throw protocolError(`unknown flags 0x${flags.toString(16)}`);
   const methodLen = readU16(buf, offset + 14);

@@ -2,6 +2,7 @@ import { ProximaError, invalidArgument } from '../../core/errors.js';
 import { DEFAULT_MAX_FRAME_SIZE, FrameType, HEADER_SIZE, MAX_SECTION } from './frame.js';
 import { copyBytes, writeAscii, writeU16, writeU32 } from './bytes.js';
 import type { Encoded } from './codec.js';
+import { PREFACE_SIZE, type Settings, settingsSize, writePreface, writeSettings } from './preface.js';
 import { type Metadata, isEmptyMetadata, metadataUpperBound, writeMetadata } from './metadata.js';
 
 /** Where flushed bytes go: a `net.Socket` in practice. */
@@ -40,7 +41,7 @@ export class FrameWriter {
   private scheduled = false;
   private sink: ByteSink | null = null;
   private dead = false;
-  private readonly maxFrameSize: number;
+  private maxFrameSize: number;
   private readonly maxFrames: number;
   private readonly slabSize: number;
   private readonly flushOn: FlushSchedule;
@@ -71,6 +72,22 @@ export class FrameWriter {
     this.dead = true;
     this.start = this.pos;
     this.frames = 0;
+  }
+
+  /** Lowers the largest frame sent to what the peer announced it accepts. */
+  limitFrameSize(peerMax: number): void {
+    if (peerMax > 0 && peerMax < this.maxFrameSize) this.maxFrameSize = Math.max(peerMax, HEADER_SIZE);
+  }
+
+  /** Appends this side's preface and its SETTINGS frame: the first bytes of every connection. */
+  preface(settings: Settings): void {
+    const size = settingsSize(settings);
+    const buf = this.reserve(PREFACE_SIZE + HEADER_SIZE + size);
+    writePreface(buf, this.pos);
+    const p = this.pos + PREFACE_SIZE;
+    writeSettings(buf, p + HEADER_SIZE, settings);
+    this.pos = p;
+    this.commit(buf, p, p + HEADER_SIZE + size, FrameType.SETTINGS, 0, 0, 0, 0, 0);
   }
 
   /** Bytes encoded and not yet flushed. */
@@ -187,4 +204,13 @@ export class FrameWriter {
       else setImmediate(this.flushTask);
     }
   }
+}
+
+/** One side's preface and SETTINGS as bytes (for peers that write them by hand, and tests). */
+export function prefaceBytes(settings: Settings = {}): Buffer {
+  const chunks: Buffer[] = [];
+  const writer = new FrameWriter({ slabSize: 256 });
+  writer.preface(settings);
+  writer.attach({ write: (c: Buffer) => chunks.push(Buffer.from(c)) });
+  return Buffer.concat(chunks);
 }
