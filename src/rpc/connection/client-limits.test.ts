@@ -87,7 +87,7 @@ describe('frozen peers', () => {
     await clock.advance(200);
     await expect.poll(() => seen.pings).toBe(1);
     await clock.advance(999);
-    await clock.advance(1);
+    await clock.advance(2); // the deadline, then one more round of I/O before concluding
     const error = await call;
     expect(error.message).toContain('frozen peer');
     expect([error.code, error.connectionFailed, error.retryable]).toEqual(['UNAVAILABLE', true, true]);

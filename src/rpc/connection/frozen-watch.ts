@@ -25,6 +25,8 @@ export class FrozenWatch {
   private watchingSince = 0;
   private probeSentAt = -1;
   private nextProbe = 0;
+  /** The silence passed its limit once; one more round of I/O before concluding. */
+  private confirming = false;
 
   constructor(
     private readonly clock: Clock,
@@ -54,6 +56,9 @@ export class FrozenWatch {
 
   private readonly tick = (): void => {
     this.timer = null;
+    const confirming = this.confirming;
+    this.confirming = false;
+    if (confirming && this.lastByteAt >= this.probeSentAt) this.probeSentAt = -1;
     if (this.pending() === 0) return;
     const now = this.clock.now();
     const o = this.options;
@@ -61,6 +66,14 @@ export class FrozenWatch {
       if (this.lastByteAt >= this.probeSentAt) {
         this.probeSentAt = -1; // the peer is alive
       } else if (now - this.probeSentAt >= o.frozenTimeoutMs) {
+        // Timers run before the poll phase: after a stall of this process, bytes the peer sent may
+        // still wait in the socket. Let one round of I/O run before calling the peer frozen.
+        if (!confirming) {
+          this.confirming = true;
+          this.timer = this.clock.setTimeout(this.tick, 1);
+          this.timer.unref?.();
+          return;
+        }
         this.onFrozen(now - Math.max(this.lastByteAt, this.watchingSince));
         return;
       } else {
