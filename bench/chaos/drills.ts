@@ -74,7 +74,7 @@ function attacker(ctx: DrillContext, mode: string, port: number, count = 1): Own
 
 /** Hold an attack for the drill's time, then end the attacker. */
 async function hold(ctx: DrillContext, child: OwnedProcess): Promise<void> {
-  await child.waitForLine(/^ATTACKING/, 60_000);
+  await child.waitForLine(/^ATTACKING/, 300_000);
   await pause(ctx.holdMs);
   await child.kill();
 }

@@ -57,7 +57,9 @@ export class FrameWriter {
     this.maxFrames = Math.max(1, options.maxFramesPerFlush ?? 16);
     this.slabSize = options.slabSize ?? 64 * 1024;
     this.flushOn = options.flushOn ?? 'microtask';
-    this.slab = Buffer.allocUnsafe(this.slabSize);
+    // A small first slab: an idle connection (one of thousands) holds 1 KiB, not 64; the first
+    // batch that needs more replaces it with a full-size one.
+    this.slab = Buffer.allocUnsafe(Math.min(this.slabSize, 1024));
   }
 
   /** Starts writing to `sink`, flushing what accumulated. */
