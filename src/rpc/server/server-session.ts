@@ -52,7 +52,8 @@ export interface ServerSessionDeps {
 export class ServerSession {
   private readonly writer: FrameWriter;
   private readonly decoder: FrameDecoder;
-  private readonly calls = new StreamTable<ServerCall>();
+  // Small at first: an idle connection (one of thousands) holds 16 slots; the table doubles under load.
+  private readonly calls = new StreamTable<ServerCall>(16);
   private readonly peer: Peer;
   private lastStreamId = 0;
   private goingAway = false;
