@@ -52,6 +52,11 @@ interface DrillContext {
   readonly fleet: Fleet;
   readonly short: boolean;
   readonly holdMs: number;
+  /**
+   * The instance the drill attacks: 0 on a fresh fleet; on a shared one each drill takes the next,
+   * because peak RSS (VmHWM) is a lifetime figure and would blame a drill for its predecessor.
+   */
+  readonly target: number;
   /** Starts instance `i` of the fleet anew (after a kill or stop). */
   restart(i: number, suffix: string): Promise<void>;
 }
@@ -81,7 +86,7 @@ async function hold(ctx: DrillContext, child: OwnedProcess): Promise<void> {
 
 export const DRILLS: Readonly<Record<string, Attack>> = {
   'kill -9 an instance': async (ctx) => {
-    await ctx.fleet.instances[0]!.kill();
+    await ctx.fleet.instances[ctx.target]!.kill();
     await pause(ctx.holdMs);
     return undefined;
   },
@@ -100,23 +105,23 @@ export const DRILLS: Readonly<Record<string, Attack>> = {
     return again.process;
   },
   'SIGSTOP/SIGCONT a server': async (ctx) => {
-    const target = ctx.fleet.instances[0]!;
+    const target = ctx.fleet.instances[ctx.target]!;
     target.signal('SIGSTOP');
     await pause(ctx.holdMs);
     target.signal('SIGCONT');
     return target;
   },
   'a client that never reads': async (ctx) => {
-    await hold(ctx, attacker(ctx, 'never-read', ctx.fleet.ports[0]!));
-    return ctx.fleet.instances[0];
+    await hold(ctx, attacker(ctx, 'never-read', ctx.fleet.ports[ctx.target]!));
+    return ctx.fleet.instances[ctx.target];
   },
   'idle connections': async (ctx) => {
-    await hold(ctx, attacker(ctx, 'idle', ctx.fleet.ports[0]!, ctx.short ? 2_000 : 19_500));
-    return ctx.fleet.instances[0];
+    await hold(ctx, attacker(ctx, 'idle', ctx.fleet.ports[ctx.target]!, ctx.short ? 2_000 : 19_500));
+    return ctx.fleet.instances[ctx.target];
   },
   '300 half-sent frames': async (ctx) => {
-    await hold(ctx, attacker(ctx, 'half-frames', ctx.fleet.ports[0]!, 300));
-    return ctx.fleet.instances[0];
+    await hold(ctx, attacker(ctx, 'half-frames', ctx.fleet.ports[ctx.target]!, 300));
+    return ctx.fleet.instances[ctx.target];
   },
 };
 
@@ -166,7 +171,8 @@ export async function runChaos(options: ChaosOptions = {}): Promise<DrillRow[]> 
       const group = shared ?? new ProcessGroup();
       try {
         const fleet = sharedFleet ?? (await startFleet(group, `chaos${index}`, size));
-        rows.push(await runDrill(group, fleet, name, attack, short, rate));
+        const target = sharedFleet === null ? 0 : index % size;
+        rows.push(await runDrill(group, fleet, name, attack, short, rate, target));
         options.log?.(formatRow(rows.at(-1)!));
       } finally {
         if (shared === null) await group.killAll();
@@ -193,6 +199,7 @@ async function runDrill(
   attack: Attack,
   short: boolean,
   rate: number,
+  target: number,
 ): Promise<DrillRow> {
   const { registry, service } = fleet;
   const size = fleet.instances.length;
@@ -215,6 +222,7 @@ async function runDrill(
       fleet,
       short,
       holdMs: short ? 2_000 : 10_000,
+      target,
       restart: async (i, suffix) => {
         const next = await startInstance(group, registry.url, service, `${service}-${i}${suffix}`);
         fleet.instances[i] = next.child;
