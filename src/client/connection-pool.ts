@@ -119,6 +119,7 @@ export class ConnectionPool implements AsyncDisposable {
       ...(o.maxFramesPerFlush === undefined ? {} : { maxFramesPerFlush: o.maxFramesPerFlush }),
       ...(o.maxFrameSize === undefined ? {} : { maxFrameSize: o.maxFrameSize }),
       ...(o.backoff === undefined ? {} : { backoff: o.backoff }),
+      ...(o.limits === undefined ? {} : { limits: o.limits }),
     });
     const subscription = connection.stateChanged((state) => {
       if (state === 'backoff') this.hooks.onConnectFailed(id);

@@ -20,6 +20,11 @@ import type { RetryBudgetOptions } from '../resilience/retry-budget.js';
 import type { RouterOptionsInput } from '../routing/options.js';
 import type { ClientInterceptor } from '../rpc/client/interceptor.js';
 import type { KeepAliveOptions } from '../rpc/connection/keepalive.js';
+import {
+  type ClientLimitsInput,
+  resolveClientLimits,
+  validateKeepAlive,
+} from '../rpc/connection/client-limits.js';
 import type { Codec } from '../rpc/wire/codec.js';
 import { type ClientTlsOptions, checkClientTls } from '../rpc/tls/options.js';
 import type { TopologyOptions } from '../topology/options.js';
@@ -59,6 +64,11 @@ export interface ConnectionOptions {
    * before it is closed (default 10 s; it closes at once when idle).
    */
   readonly retireGraceMs?: number;
+  /**
+   * Toward a server that does not read: outbound high-water mark (default 8 MiB, new calls go
+   * elsewhere), hard cap (64 MiB) and drain grace (30 s) before the connection fails.
+   */
+  readonly limits?: ClientLimitsInput;
 }
 
 /** Background RTT probing of the nearest tier (TCP connect time). */
@@ -187,6 +197,7 @@ const clientOptionsSchema = z
         maxFrameSize: z.number().int().min(1024).optional(),
         backoff: object.optional(),
         retireGraceMs: ms.optional(),
+        limits: object.optional(),
       })
       .strict()
       .optional(),
@@ -218,6 +229,8 @@ export function checkClientOptions(options: ClientOptions): void {
     },
     'client.routing',
   );
+  resolveClientLimits(options.connection?.limits, 'client.connection.limits');
+  validateKeepAlive(options.connection?.keepAlive, 'client.connection.keepAlive');
   if (options.hedging !== undefined && (options.failMode ?? 'failover') !== 'failover') {
     throw invalidArgument('client.hedging', `only with failMode "failover", not "${options.failMode}"`);
   }

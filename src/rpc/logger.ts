@@ -6,6 +6,8 @@ export interface RpcLogger {
   info(fields: object, message?: string): void;
   warn(fields: object, message?: string): void;
   error(fields: object, message?: string): void;
+  /** Connection-level events a peer causes (timeouts, limits); optional, pino has it. */
+  debug?(fields: object, message?: string): void;
 }
 
 /** Drops everything. */

@@ -109,6 +109,30 @@ describe('client under steady load against 4 instance processes', () => {
     await Promise.all(instances.map((p) => p.stop()));
   }, 120_000);
 
+  it('SIGSTOP of one instance for 5 s under 2 000 calls/s (2 s deadlines): 0 failed idempotent calls', async () => {
+    const instances = await fleet('who-freeze');
+    // The idempotent calls in flight on the frozen instance are moved by PING-based detection (no
+    // byte for 1 s after a PING while calls are pending), not left to hit their 2 s deadline.
+    const { client } = await clientOf('who-freeze');
+    const api = client.bind(whoApi('who-freeze').definition);
+    let n = 0;
+    const load = new SteadyLoad(() => api.ask({ n: n++ }, { deadlineMs: 2_000 })).start();
+    await pause(1_500);
+    const before = load.counts();
+    instances[0]!.signal('SIGSTOP');
+    await pause(5_000);
+    instances[0]!.signal('SIGCONT');
+    await pause(2_000);
+    const total = await load.stop();
+    await client.close();
+
+    const after = delta(total, before);
+    expect(total.failed, load.firstErrors.join('\n')).toBe(0);
+    expect(load.skipped).toBe(0);
+    expect(after.ok).toBeGreaterThan(3_000);
+    await Promise.all(instances.map((p) => p.stop()));
+  }, 90_000);
+
   it('one instance 50 ms slower: after warm-up it gets at most 5% of the calls', async () => {
     const instances = await fleet('who-slow', [50, 0, 0, 0]);
     const { client, ask } = await clientOf('who-slow');

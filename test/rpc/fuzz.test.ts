@@ -4,6 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcConnection, type RpcServer, bind, createServer } from '../../src/rpc/index.js';
 import { FrameDecoder } from '../../src/rpc/wire/decoder.js';
 import { FLAG_PROTOCOL_ERROR, FrameType, HEADER_SIZE } from '../../src/rpc/wire/frame.js';
+import { FrameWriter } from '../../src/rpc/wire/writer.js';
+
+/** A valid client preface and SETTINGS: the fuzzed bytes come after it, where frames are read. */
+const PREFACE = (() => {
+  const chunks: Buffer[] = [];
+  const writer = new FrameWriter();
+  writer.preface({});
+  writer.attach({ write: (c: Buffer) => chunks.push(Buffer.from(c)) });
+  return Buffer.concat(chunks);
+})();
 import { TestApi, testService } from './fixtures/test-api.js';
 
 const MAX_FRAME = 64 * 1024;
@@ -120,11 +130,15 @@ const cases: fc.Arbitrary<Case> = fc.oneof(
 function probe(port: number, bytes: Buffer): Promise<{ protocolGoaway: boolean }> {
   return new Promise((resolve, reject) => {
     let protocolGoaway = false;
-    const decoder = new FrameDecoder({
-      onFrame: (f) => {
-        if (f.type === FrameType.GOAWAY && (f.flags & FLAG_PROTOCOL_ERROR) !== 0) protocolGoaway = true;
+    const decoder = new FrameDecoder(
+      {
+        onFrame: (f) => {
+          if (f.type === FrameType.GOAWAY && (f.flags & FLAG_PROTOCOL_ERROR) !== 0) protocolGoaway = true;
+        },
       },
-    });
+      undefined,
+      true,
+    );
     const socket: Socket = connect({ host: '127.0.0.1', port });
     const timer = setTimeout(() => {
       socket.destroy();
@@ -136,7 +150,7 @@ function probe(port: number, bytes: Buffer): Promise<{ protocolGoaway: boolean }
       clearTimeout(timer);
       resolve({ protocolGoaway });
     });
-    socket.end(bytes);
+    socket.end(Buffer.concat([PREFACE, bytes]));
   });
 }
 

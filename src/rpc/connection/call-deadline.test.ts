@@ -1,6 +1,7 @@
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/testing/fake-clock.js';
+import { prefaceBytes } from '../wire/writer.js';
 import { RpcConnection } from './rpc-connection.js';
 
 // A call's deadline on the client, over a real socket to a server that never answers; time moves
@@ -16,6 +17,7 @@ async function silentServer(): Promise<number> {
   const server: Server = createTcpServer((socket) => {
     sockets.add(socket);
     socket.on('error', () => undefined);
+    socket.write(prefaceBytes()); // completes the handshake, then never answers
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanup.push(

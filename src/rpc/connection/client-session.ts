@@ -4,9 +4,19 @@ import { ProximaError, errorFromJson, isProximaError, toProximaError } from '../
 import type { CallOptions, TransportEndpoint } from '../../transport/transport.js';
 import type { Codec, CodecSet } from '../wire/codec.js';
 import { FrameDecoder } from '../wire/decoder.js';
-import { FLAG_PROTOCOL_ERROR, FrameType, type FrameView, protocolError } from '../wire/frame.js';
+import {
+  FLAG_PROTOCOL_ERROR,
+  FrameType,
+  type FrameView,
+  GoawayCode,
+  goawayCodeName,
+  protocolError,
+} from '../wire/frame.js';
+import { readSettings } from '../wire/preface.js';
 import { FrameWriter, type FrameWriterOptions } from '../wire/writer.js';
+import type { ClientLimits } from './client-limits.js';
 import { DeadlineQueue } from './deadline-queue.js';
+import { FrozenWatch } from './frozen-watch.js';
 import { KeepAlive, type KeepAliveOptions } from './keepalive.js';
 import { StreamTable } from '../util/stream-table.js';
 import { PendingCall, cancelled, deadlineExceeded, unset } from './pending-call.js';
@@ -24,6 +34,7 @@ export interface ClientSessionOptions extends FrameWriterOptions {
   readonly keepAlive: KeepAliveOptions | false;
   /** Speak TLS (certificates parsed once per endpoint); undefined for plaintext. */
   readonly tls?: DialTls | undefined;
+  readonly limits: ClientLimits;
 }
 
 /** What a session tells the connection that owns it. */
@@ -48,6 +59,17 @@ export class ClientSession {
   private readonly pending = new StreamTable<PendingCall>();
   private readonly keepAlive: KeepAlive | null;
   private readonly deadlines: DeadlineQueue<PendingCall>;
+  private readonly frozen: FrozenWatch | null;
+  /** The server is not reading: above the outbound high-water mark since {@link congestedTimer} was set. */
+  private congested = false;
+  private congestedTimer: TimerHandle | null = null;
+  /** Calls on the wire awaiting answers (queued ones excluded). */
+  private sentInFlight = 0;
+  /** The server's announced MAX_CONCURRENT_STREAMS; unlimited until its SETTINGS arrive. */
+  private peerMaxStreams = Number.POSITIVE_INFINITY;
+  /** Calls waiting for a stream slot, in stream-id order. */
+  private readonly waiting: PendingCall[] = [];
+  private waitingHead = 0;
   private nextStreamId = 1;
   private flushedThrough = 0;
   private connectTimer: TimerHandle | null;
@@ -77,8 +99,10 @@ export class ClientSession {
     this.writer = new FrameWriter(options);
     this.writer.onFlush = () => {
       this.flushedThrough = this.nextStreamId - 1;
+      this.checkOutbound();
     };
-    this.decoder = new FrameDecoder(this, options.maxFrameSize);
+    this.decoder = new FrameDecoder(this, options.maxFrameSize, true);
+    this.writer.preface(options.maxFrameSize === undefined ? {} : { maxFrameSize: options.maxFrameSize });
     this.deadlines = new DeadlineQueue(options.clock, (call) =>
       this.abandon(call, deadlineExceeded(call.deadlineMs)),
     );
@@ -97,6 +121,28 @@ export class ClientSession {
                 }),
               ),
           );
+    this.frozen =
+      options.keepAlive === false
+        ? null
+        : new FrozenWatch(
+            options.clock,
+            {
+              probeAfterMs: options.keepAlive.probeAfterMs ?? 200,
+              frozenTimeoutMs: options.keepAlive.frozenTimeoutMs ?? 1_000,
+            },
+            () => this.pending.size,
+            (id) => {
+              this.writer.control(FrameType.PING, id);
+            },
+            (silentMs) =>
+              this.destroy(
+                new ProximaError(
+                  'UNAVAILABLE',
+                  `${this.describe()}: frozen peer, no bytes for ${Math.round(silentMs)} ms after a PING with ${this.pending.size} calls pending`,
+                  { connectionFailed: true },
+                ),
+              ),
+          );
     const dialed = dial(options.endpoint, options.tls);
     this.dialed = dialed;
     this.socket = dialed.socket;
@@ -112,6 +158,7 @@ export class ClientSession {
     this.socket.once(dialed.readyEvent, this.onConnect);
     this.socket.on('data', this.onData);
     this.socket.on('error', this.onError);
+    this.socket.on('drain', this.onDrain);
     this.socket.once('close', this.onClose);
   }
 
@@ -134,22 +181,38 @@ export class ClientSession {
     if (streamId >= MAX_STREAM_ID) this.startDraining();
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(cancelled(signal.reason, true));
+    if (this.congested) return Promise.reject(this.congestion());
     let deadlineMs = 0;
     if (options?.deadlineMs !== undefined) {
       if (!(options.deadlineMs > 0)) return Promise.reject(deadlineExceeded(options.deadlineMs, true));
       deadlineMs = Math.ceil(options.deadlineMs);
     }
+    const call = new PendingCall(streamId, deadlineMs);
     try {
       const codec = this.options.codec;
-      this.writer.request(streamId, deadlineMs, method, options?.metadata, codec.encode(payload), codec.id);
+      const encoded = codec.encode(payload);
+      if (this.sentInFlight < this.peerMaxStreams && this.waitingHead === this.waiting.length) {
+        this.writer.request(streamId, deadlineMs, method, options?.metadata, encoded, codec.id);
+        this.sentInFlight++;
+      } else {
+        // Over the server's announced stream limit: wait for a slot, in order (ids must increase).
+        call.sent = false;
+        call.queued = {
+          method,
+          metadata: options?.metadata,
+          payload: Buffer.from(encoded.buf.subarray(encoded.start, encoded.end)),
+          codecId: codec.id,
+        };
+        this.waiting.push(call);
+      }
     } catch (error) {
       return Promise.reject(isProximaError(error) ? error : toProximaError(error, 'INVALID_ARGUMENT'));
     }
-    const call = new PendingCall(streamId, deadlineMs);
     const promise = new Promise<unknown>(this.capture);
     call.resolve = this.captured.resolve;
     call.reject = this.captured.reject;
     this.pending.set(call);
+    this.frozen?.onCall();
     if (deadlineMs !== 0) {
       call.deadlineAt = (options?.nowMs ?? this.options.clock.now()) + deadlineMs;
       this.deadlines.add(call);
@@ -194,12 +257,68 @@ export class ClientSession {
       case FrameType.PONG:
         this.keepAlive?.pong(f.streamId);
         return;
+      case FrameType.SETTINGS:
+        this.onSettings(f);
+        return;
       case FrameType.GOAWAY:
-        this.onGoaway(f.streamId, f.flags, f.payload().toString('utf8'));
+        this.onGoaway(f.streamId, f.flags, f.payload().toString('utf8'), f.deadlineMs);
         return;
       default:
         throw protocolError(`unexpected frame type ${f.type} from a server`);
     }
+  }
+
+  /** The server's preface and SETTINGS: the connection is ready. */
+  private onSettings(f: FrameView): void {
+    if (this.ready) throw protocolError('SETTINGS after the first');
+    const settings = readSettings(f.buf, f.payloadStart, f.payloadEnd);
+    if (settings.maxFrameSize !== undefined) this.writer.limitFrameSize(settings.maxFrameSize);
+    if (settings.maxConcurrentStreams !== undefined && settings.maxConcurrentStreams > 0) {
+      this.peerMaxStreams = settings.maxConcurrentStreams;
+    }
+    this.clearConnectTimer();
+    this.ready = true;
+    this.keepAlive?.start();
+    this.events.onReady(this);
+  }
+
+  /** Writes queued calls while the server has stream slots. */
+  private pump(): void {
+    while (this.sentInFlight < this.peerMaxStreams && this.waitingHead < this.waiting.length) {
+      const call = this.waiting[this.waitingHead]!;
+      this.waiting[this.waitingHead++] = undefined as unknown as PendingCall;
+      if (this.waitingHead === this.waiting.length) {
+        this.waiting.length = 0;
+        this.waitingHead = 0;
+      }
+      const q = call.queued;
+      if (q === null || this.pending.get(call.streamId) !== call) continue; // abandoned meanwhile
+      call.queued = null;
+      try {
+        this.writer.request(
+          call.streamId,
+          call.deadlineMs,
+          q.method,
+          q.metadata,
+          { buf: q.payload, start: 0, end: q.payload.length },
+          q.codecId,
+        );
+      } catch (error) {
+        this.pending.delete(call);
+        this.release(call);
+        call.reject(isProximaError(error) ? error : toProximaError(error, 'INVALID_ARGUMENT'));
+        continue;
+      }
+      call.sent = true;
+      this.sentInFlight++;
+    }
+  }
+
+  /** A sent call is over (answered or abandoned): its slot frees. */
+  private freeSlot(call: PendingCall): void {
+    if (!call.sent) return;
+    this.sentInFlight--;
+    if (this.waitingHead < this.waiting.length && !this.closed) this.pump();
   }
 
   private settle(f: FrameView): void {
@@ -207,6 +326,7 @@ export class ClientSession {
     if (call === undefined) return; // answered after its deadline or cancel: drop
     this.pending.delete(call);
     this.release(call);
+    this.freeSlot(call);
     const codec = this.options.codecs.get(f.codecId);
     let value: unknown;
     try {
@@ -228,18 +348,30 @@ export class ClientSession {
     if (this.draining && this.pending.size === 0 && !this.closed) this.socket.end();
   }
 
-  private onGoaway(lastStreamId: number, flags: number, reason: string): void {
-    const refused = (flags & FLAG_PROTOCOL_ERROR) !== 0 ? 'PROTOCOL_ERROR' : 'UNAVAILABLE';
+  private onGoaway(lastStreamId: number, flags: number, reason: string, code: number): void {
+    const protocol = (flags & FLAG_PROTOCOL_ERROR) !== 0 || code === GoawayCode.PROTOCOL_ERROR;
+    const exhausted = code === GoawayCode.RESOURCE_EXHAUSTED;
+    const refused = protocol ? 'PROTOCOL_ERROR' : exhausted ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE';
+    // A server over a limit is in trouble (a strike); a graceful GOAWAY is not.
+    const connectionFailed = protocol || exhausted;
+    if (code !== GoawayCode.SHUTDOWN && code !== GoawayCode.IDLE) {
+      this.closeError ??= new ProximaError(
+        refused,
+        `${this.describe()}: going away (${goawayCodeName(code)}: ${reason})`,
+        { connectionFailed, retryable: true },
+      );
+    }
     for (const call of this.pending.values()) {
       if (call.streamId <= lastStreamId) continue;
       this.abandon(
         call,
         new ProximaError(
           refused,
-          `${this.describe()}: going away (${reason || 'shutdown'}), call not processed`,
+          `${this.describe()}: going away (${goawayCodeName(code)}${reason ? `: ${reason}` : ''}), call not processed`,
           {
             unprocessed: true,
             retryable: true,
+            connectionFailed,
           },
         ),
         false,
@@ -258,7 +390,8 @@ export class ClientSession {
   private abandon(call: PendingCall, error: ProximaError, sendCancel = true): void {
     if (!this.pending.delete(call)) return;
     this.release(call);
-    if (sendCancel && !this.closed) this.writer.control(FrameType.CANCEL, call.streamId);
+    if (sendCancel && call.sent && !this.closed) this.writer.control(FrameType.CANCEL, call.streamId);
+    this.freeSlot(call);
     call.reject(error);
     this.endIfDrained();
   }
@@ -268,15 +401,13 @@ export class ClientSession {
     if (call.onAbort !== null) call.signal?.removeEventListener('abort', call.onAbort);
   }
 
+  /** TCP is up: the preface and any calls made meanwhile go out; readiness waits for the server's SETTINGS. */
   private readonly onConnect = (): void => {
-    this.clearConnectTimer();
-    this.ready = true;
     this.writer.attach(this.socket);
-    this.keepAlive?.start();
-    this.events.onReady(this);
   };
 
   private readonly onData = (chunk: Buffer): void => {
+    this.frozen?.onBytes(this.options.clock.now());
     try {
       this.decoder.push(chunk);
     } catch (error) {
@@ -302,6 +433,8 @@ export class ClientSession {
     this.closed = true;
     this.clearConnectTimer();
     this.keepAlive?.stop();
+    this.frozen?.stop();
+    if (this.congestedTimer !== null) this.options.clock.clearTimeout(this.congestedTimer);
     this.deadlines.clear();
     this.decoder.stop();
     this.writer.detach();
@@ -317,7 +450,8 @@ export class ClientSession {
           }));
     for (const call of this.pending.values()) {
       this.release(call);
-      const unprocessed = !this.ready || call.streamId > this.flushedThrough;
+      // Never written, or written to a server that never completed its preface: not processed.
+      const unprocessed = !this.ready || !call.sent || call.streamId > this.flushedThrough;
       const message = base?.message ?? `${this.describe()}: connection closed`;
       call.reject(
         new ProximaError(base?.code ?? 'UNAVAILABLE', message, {
@@ -330,7 +464,52 @@ export class ClientSession {
       );
     }
     this.pending.clear();
+    this.waiting.length = 0;
+    this.waitingHead = 0;
     this.events.onClosed(this, base, this.ready);
+  };
+
+  /** After each flush: a bound check on what the socket still queues for a server that may not read. */
+  private checkOutbound(): void {
+    const queued = this.socket.writableLength;
+    const limits = this.options.limits;
+    if (queued > limits.outboundHardCapBytes) {
+      this.destroy(
+        new ProximaError(
+          'UNAVAILABLE',
+          `${this.describe()}: the server does not read, ${queued} bytes queued (limits.outboundHardCapBytes ${limits.outboundHardCapBytes})`,
+          { connectionFailed: true },
+        ),
+      );
+    } else if (!this.congested && queued > limits.outboundHighWaterBytes) {
+      this.congested = true;
+      this.congestedTimer = this.options.clock.setTimeout(() => {
+        this.congestedTimer = null;
+        this.destroy(
+          new ProximaError(
+            'UNAVAILABLE',
+            `${this.describe()}: the server did not read for ${limits.drainGraceMs} ms (limits.drainGraceMs)`,
+            { connectionFailed: true },
+          ),
+        );
+      }, limits.drainGraceMs);
+      this.congestedTimer.unref?.();
+    }
+  }
+
+  private congestion(): ProximaError {
+    return new ProximaError(
+      'RESOURCE_EXHAUSTED',
+      `${this.describe()}: the server is not reading (over limits.outboundHighWaterBytes ${this.options.limits.outboundHighWaterBytes})`,
+      { unprocessed: true, retryable: true, connectionFailed: true },
+    );
+  }
+
+  private readonly onDrain = (): void => {
+    if (!this.congested) return;
+    this.congested = false;
+    if (this.congestedTimer !== null) this.options.clock.clearTimeout(this.congestedTimer);
+    this.congestedTimer = null;
   };
 
   private clearConnectTimer(): void {

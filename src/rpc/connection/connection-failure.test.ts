@@ -4,6 +4,7 @@ import { isProximaError, type ProximaError } from '../../core/errors.js';
 import { FakeClock } from '../../core/testing/fake-clock.js';
 import { outcomeOf } from '../../resilience/outcome.js';
 import { freePort } from '../../../test/support/ports.js';
+import { prefaceBytes } from '../wire/writer.js';
 import { RpcConnection } from './rpc-connection.js';
 
 // Which connection errors are the endpoint's failure (a strike for health, `connectionFailed`) and
@@ -68,7 +69,14 @@ describe('connection failures', () => {
   });
 
   it('a connection its owner closes is not the endpoint’s failure', async () => {
-    const port = await listen(createTcpServer(() => undefined));
+    // A server that completes the handshake (preface + SETTINGS) and then answers nothing.
+    const port = await listen(
+      createTcpServer((socket) => {
+        socket.on('error', () => undefined);
+        socket.resume();
+        socket.write(prefaceBytes());
+      }),
+    );
     const connection = connect(port);
     await connection.connect();
     const pending = failure(connection.call('test.echo', { msg: 'a' }, undefined));

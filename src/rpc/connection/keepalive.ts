@@ -6,6 +6,13 @@ export interface KeepAliveOptions {
   readonly intervalMs?: number;
   /** Close the connection when no PONG arrives within this many ms; default 10 000. */
   readonly timeoutMs?: number;
+  /** Frozen-peer detection: with calls pending, PING after this many quiet ms; default 200. */
+  readonly probeAfterMs?: number;
+  /**
+   * Frozen-peer detection: no byte for this many ms after that PING fails the connection (its
+   * idempotent calls fail over elsewhere); default 1 000.
+   */
+  readonly frozenTimeoutMs?: number;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ProximaError } from '../../core/errors.js';
+import type { Metadata } from '../../transport/transport.js';
 import type { Expiring } from './deadline-queue.js';
 
 type Settle<T> = (value: T) => void;
@@ -16,12 +17,24 @@ export class PendingCall implements Expiring {
   deadlineAt = 0;
   signal: AbortSignal | null = null;
   onAbort: (() => void) | null = null;
+  /** Written to the socket (false while it waits for a stream slot the server announced). */
+  sent = true;
+  /** The request of a call waiting for a slot: its own copy of the encoded payload. */
+  queued: QueuedRequest | null = null;
 
   constructor(
     readonly streamId: number,
     /** The budget the caller gave, for the error message; 0 for none. */
     readonly deadlineMs: number,
   ) {}
+}
+
+/** What a queued call needs to be written later. */
+export interface QueuedRequest {
+  readonly method: string;
+  readonly metadata: Metadata | undefined;
+  readonly payload: Buffer;
+  readonly codecId: number;
 }
 
 export function deadlineExceeded(deadlineMs: number, unprocessed = false): ProximaError {

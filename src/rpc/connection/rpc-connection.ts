@@ -5,6 +5,12 @@ import { type Random, systemRandom } from '../../core/random.js';
 import type { CallOptions, Transport, TransportEndpoint, TransportState } from '../../transport/transport.js';
 import { type Codec, CodecSet, jsonCodec, msgpackCodec } from '../wire/codec.js';
 import type { FlushSchedule } from '../wire/writer.js';
+import {
+  type ClientLimits,
+  type ClientLimitsInput,
+  resolveClientLimits,
+  validateKeepAlive,
+} from './client-limits.js';
 import { ClientSession, type ClientSessionEvents } from './client-session.js';
 import type { KeepAliveOptions } from './keepalive.js';
 import { type ClientTlsOptions, checkClientTls } from '../tls/options.js';
@@ -23,8 +29,13 @@ export interface RpcConnectionOptions extends TransportEndpoint {
   readonly connectTimeoutMs?: number;
   /** Full-jitter exponential backoff after failed connects: delay = random(0, min(initial·2^(n-1), max)). */
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
-  /** PING/PONG keep-alive (default on, every 15 s); `false` turns it off. */
+  /**
+   * PING/PONG keep-alive (default on, every 15 s) and frozen-peer detection (with calls pending, a
+   * PING after 200 quiet ms, failed after 1 s without a byte); `false` turns both off.
+   */
   readonly keepAlive?: KeepAliveOptions | false;
+  /** Outbound high-water mark, hard cap and drain grace toward a server that does not read. */
+  readonly limits?: ClientLimitsInput;
   /** Receives each PING round trip in ms: feed it to the router's prober. */
   readonly onRtt?: (ms: number) => void;
   /** Speak TLS to the endpoint (verify it against `ca`; `cert` + `key` for mutual TLS). */
@@ -61,6 +72,7 @@ export class RpcConnection implements Transport {
   private readonly codecs: CodecSet;
   private readonly sessionEvents: ClientSessionEvents;
   private readonly tls: DialTls | undefined;
+  private readonly limits: ClientLimits;
 
   constructor(private readonly options: RpcConnectionOptions) {
     this.tls =
@@ -70,6 +82,8 @@ export class RpcConnection implements Transport {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? systemRandom;
     this.codec = options.codec ?? msgpackCodec();
+    this.limits = resolveClientLimits(options.limits, 'limits');
+    validateKeepAlive(options.keepAlive, 'keepAlive');
     const json = jsonCodec();
     this.codecs = new CodecSet(this.codec.id === json.id ? [msgpackCodec(), this.codec] : [json, this.codec]);
     this.sessionEvents = {
@@ -151,6 +165,7 @@ export class RpcConnection implements Transport {
         connectTimeoutMs: o.connectTimeoutMs ?? 5_000,
         keepAlive: o.keepAlive ?? {},
         tls: this.tls,
+        limits: this.limits,
         ...(o.maxFrameSize === undefined ? {} : { maxFrameSize: o.maxFrameSize }),
         ...(o.maxFramesPerFlush === undefined ? {} : { maxFramesPerFlush: o.maxFramesPerFlush }),
         ...(o.flushOn === undefined ? {} : { flushOn: o.flushOn }),

@@ -66,6 +66,11 @@ export class ServerCall implements CallContext {
     return this.deadlineAt === 0 ? undefined : Math.max(0, this.deadlineAt - this.clock.now());
   }
 
+  /** True when the caller's deadline has passed (whether or not the handler read its signal). */
+  expired(): boolean {
+    return this.deadlineAt !== 0 && this.clock.now() >= this.deadlineAt;
+  }
+
   /** Aborts the handler's signal with `reason` (first reason wins). */
   abort(reason: ProximaError): void {
     if (this.finished || this.reason !== null) return;

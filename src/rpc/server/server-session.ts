@@ -4,11 +4,21 @@ import { ProximaError, toProximaError } from '../../core/errors.js';
 import type { RpcLogger } from '../logger.js';
 import type { Codec, CodecSet } from '../wire/codec.js';
 import { FrameDecoder } from '../wire/decoder.js';
-import { FLAG_PROTOCOL_ERROR, FrameType, type FrameView, protocolError } from '../wire/frame.js';
+import {
+  FLAG_PROTOCOL_ERROR,
+  FrameType,
+  type FrameView,
+  GoawayCode,
+  goawayCodeName,
+  protocolError,
+} from '../wire/frame.js';
 import { readMetadata } from '../wire/metadata.js';
+import { readSettings } from '../wire/preface.js';
 import { FrameWriter, type FrameWriterOptions } from '../wire/writer.js';
+import { ConnectionGuard, type GuardExpiry } from './connection-guard.js';
 import type { Peer } from './context.js';
 import type { InFlight } from './in-flight.js';
+import type { ServerLimits } from './limits.js';
 import type { MethodTable } from './method-table.js';
 import type { Route } from './route.js';
 import { ServerCall } from './server-call.js';
@@ -22,6 +32,7 @@ export interface ServerSessionDeps {
   readonly writer: FrameWriterOptions;
   readonly maxFrameSize: number;
   readonly inFlight: InFlight;
+  readonly limits: ServerLimits;
   readonly logger: RpcLogger;
   /** How long a closing socket may take to flush before it is destroyed. */
   readonly closeGuardMs: number;
@@ -31,16 +42,30 @@ export interface ServerSessionDeps {
 /**
  * The server side of one connection: decodes requests, runs them through their route, writes the
  * answers in coalesced batches, and closes the connection (and only it) on a protocol error.
+ *
+ * Bounded whatever the peer does: above the outbound high-water mark it stops reading (no new
+ * requests) until the socket drains; above the hard cap, or not drained within the grace, it
+ * closes with GOAWAY RESOURCE_EXHAUSTED; streams per connection and calls per server are capped
+ * (RESOURCE_EXHAUSTED, unprocessed); the {@link ConnectionGuard} closes stalled, silent and idle
+ * connections.
  */
 export class ServerSession {
   private readonly writer: FrameWriter;
   private readonly decoder: FrameDecoder;
-  private readonly calls = new StreamTable<ServerCall>();
+  // Small at first: an idle connection (one of thousands) holds 16 slots; the table doubles under load.
+  private readonly calls = new StreamTable<ServerCall>(16);
   private readonly peer: Peer;
   private lastStreamId = 0;
   private goingAway = false;
   private closing = false;
-  private guard: TimerHandle | null = null;
+  private closeTimer: TimerHandle | null = null;
+  private readonly guard: ConnectionGuard;
+  /** Reading stopped because the outbound queue is over the high-water mark. */
+  private paused = false;
+  /** Frames decoded so far (tells the guard whether a chunk completed one). */
+  private frames = 0;
+  /** The client's preface and SETTINGS have arrived. */
+  private settled = false;
   /** Resolves when the socket has closed. */
   readonly done: Promise<void>;
 
@@ -51,11 +76,18 @@ export class ServerSession {
     socket.setNoDelay(true);
     this.peer = peerOf(socket);
     this.writer = new FrameWriter({ ...deps.writer, maxFrameSize: deps.maxFrameSize });
+    this.writer.onFlush = this.checkOutbound;
+    this.writer.preface({
+      maxFrameSize: deps.maxFrameSize,
+      maxConcurrentStreams: deps.limits.maxConcurrentStreams,
+    });
     this.writer.attach(socket);
-    this.decoder = new FrameDecoder(this, deps.maxFrameSize);
+    this.guard = new ConnectionGuard(deps.clock, deps.limits, () => this.calls.size === 0, this.onExpire);
+    this.decoder = new FrameDecoder(this, deps.maxFrameSize, true);
     this.done = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', this.onData);
     socket.on('error', () => undefined); // 'close' follows; the cause does not change what we do
+    socket.on('drain', this.onDrain);
     socket.once('close', this.onClose);
   }
 
@@ -70,7 +102,7 @@ export class ServerSession {
   goAway(reason = 'shutdown'): void {
     if (this.goingAway || this.closing) return;
     this.goingAway = true;
-    this.writer.control(FrameType.GOAWAY, this.lastStreamId, 0, reason);
+    this.writer.control(FrameType.GOAWAY, this.lastStreamId, 0, reason, GoawayCode.SHUTDOWN);
     this.writer.flush();
     if (this.calls.size === 0) this.close();
   }
@@ -94,12 +126,45 @@ export class ServerSession {
     this.closing = true;
     this.writer.flush();
     this.socket.end();
-    this.guard = this.deps.clock.setTimeout(() => this.socket.destroy(), this.deps.closeGuardMs);
-    this.guard.unref?.();
+    this.closeTimer = this.deps.clock.setTimeout(() => this.socket.destroy(), this.deps.closeGuardMs);
+    this.closeTimer.unref?.();
+  }
+
+  /**
+   * Closes at once after a GOAWAY with `code`: for peers that broke a limit. Calls in progress are
+   * aborted and their answers dropped; the socket is destroyed, freeing whatever it still queues.
+   */
+  abortConnection(code: GoawayCode, reason: string): void {
+    if (this.closing) return;
+    this.deps.logger.debug?.(
+      { peer: this.peer, code: goawayCodeName(code), reason },
+      'rpc: closing connection',
+    );
+    this.goingAway = true;
+    this.closing = true;
+    this.cancelAll(new ProximaError('CANCELLED', `connection closed: ${reason}`));
+    if (this.paused || this.socket.writableLength > this.deps.limits.outboundHighWaterBytes) {
+      // The peer does not read: the GOAWAY could never arrive, and the queue is what we must free.
+      this.socket.destroy();
+      return;
+    }
+    this.writer.control(FrameType.GOAWAY, this.lastStreamId, 0, reason, code);
+    this.writer.flush();
+    this.socket.destroySoon();
+    this.closeTimer = this.deps.clock.setTimeout(() => this.socket.destroy(), this.deps.closeGuardMs);
+    this.closeTimer.unref?.();
   }
 
   /** Frame sink (called by the decoder). */
   onFrame(f: FrameView): void {
+    this.frames++;
+    if (!this.settled) {
+      if (f.type !== FrameType.SETTINGS) throw protocolError('expected SETTINGS after the preface');
+      this.settled = true;
+      const peer = readSettings(f.buf, f.payloadStart, f.payloadEnd);
+      if (peer.maxFrameSize !== undefined) this.writer.limitFrameSize(peer.maxFrameSize);
+      return;
+    }
     switch (f.type) {
       case FrameType.REQUEST:
         this.onRequest(f);
@@ -133,6 +198,22 @@ export class ServerSession {
       return;
     }
     this.lastStreamId = streamId;
+    const limits = this.deps.limits;
+    if (
+      this.calls.size >= limits.maxConcurrentStreams ||
+      this.deps.inFlight.size >= limits.maxInFlightCalls
+    ) {
+      const perConnection = this.calls.size >= limits.maxConcurrentStreams;
+      const message = perConnection
+        ? `too many concurrent calls on this connection (limit ${limits.maxConcurrentStreams}, limits.maxConcurrentStreams)`
+        : `server busy: ${limits.maxInFlightCalls} calls in progress (limits.maxInFlightCalls)`;
+      this.refuse(
+        streamId,
+        codec,
+        new ProximaError('RESOURCE_EXHAUSTED', message, { unprocessed: true, retryable: true }),
+      );
+      return;
+    }
     const route = this.deps.routes.lookup(f.buf, f.methodStart, f.methodEnd);
     if (route === undefined) {
       const message = `unknown method ${f.method()}`;
@@ -191,7 +272,8 @@ export class ServerSession {
     this.calls.delete(call);
     this.deps.inFlight.leave();
     if (this.closing) return;
-    if (!call.aborted) {
+    // An answer nobody waits for any more is dropped without being encoded.
+    if (!call.aborted && !call.expired()) {
       if (failed) this.sendError(call.streamId, call.codec, toProximaError(error));
       else this.sendResponse(call, value);
     }
@@ -215,21 +297,72 @@ export class ServerSession {
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    const before = this.frames;
     try {
       this.decoder.push(chunk);
     } catch (error) {
       const e = toProximaError(error, 'PROTOCOL_ERROR');
       this.deps.logger.warn({ peer: this.peer, code: e.code, err: e.message }, 'rpc: closing connection');
       this.goingAway = true;
-      this.writer.control(FrameType.GOAWAY, this.lastStreamId, FLAG_PROTOCOL_ERROR, e.message.slice(0, 200));
+      this.writer.control(
+        FrameType.GOAWAY,
+        this.lastStreamId,
+        FLAG_PROTOCOL_ERROR,
+        e.message.slice(0, 200),
+        GoawayCode.PROTOCOL_ERROR,
+      );
       this.cancelAll(new ProximaError('CANCELLED', 'connection closed after a protocol error'));
       this.close();
+      return;
     }
+    this.guard.onData(this.frames !== before, this.decoder.hasPartialFrame);
+  };
+
+  /** After each flush: a bound check on what the socket still queues (no per-frame work). */
+  private readonly checkOutbound = (): void => {
+    if (this.closing) return;
+    const queued = this.socket.writableLength;
+    const limits = this.deps.limits;
+    if (queued > limits.outboundHardCapBytes) {
+      this.abortConnection(
+        GoawayCode.RESOURCE_EXHAUSTED,
+        `${queued} bytes queued for a peer that does not read (limits.outboundHardCapBytes ${limits.outboundHardCapBytes})`,
+      );
+    } else if (!this.paused && queued > limits.outboundHighWaterBytes) {
+      this.paused = true;
+      this.socket.pause();
+      this.guard.pause();
+      this.deps.logger.debug?.(
+        { peer: this.peer, queued },
+        'rpc: outbound over the high-water mark, stopped reading',
+      );
+    }
+  };
+
+  private readonly onDrain = (): void => {
+    if (!this.paused || this.closing) return;
+    this.paused = false;
+    this.guard.resume();
+    this.socket.resume();
+    this.deps.logger.debug?.({ peer: this.peer }, 'rpc: outbound drained, reading again');
+  };
+
+  private readonly onExpire = (expiry: GuardExpiry): void => {
+    if (expiry.code === GoawayCode.IDLE && !this.paused) {
+      // Idle is not misbehaviour: the usual GOAWAY, nothing was in flight.
+      this.deps.logger.debug?.({ peer: this.peer, reason: expiry.reason }, 'rpc: closing idle connection');
+      this.goingAway = true;
+      this.writer.control(FrameType.GOAWAY, this.lastStreamId, 0, expiry.reason, expiry.code);
+      this.close();
+      return;
+    }
+    this.abortConnection(expiry.code, expiry.reason);
   };
 
   private readonly onClose = (): void => {
     this.closing = true;
-    if (this.guard !== null) this.deps.clock.clearTimeout(this.guard);
+    if (this.closeTimer !== null) this.deps.clock.clearTimeout(this.closeTimer);
+    this.guard.stop();
     this.decoder.stop();
     this.writer.detach();
     this.cancelAll(new ProximaError('CANCELLED', 'connection closed'));

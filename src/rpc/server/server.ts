@@ -3,12 +3,14 @@ import { type Clock, sleep, systemClock } from '../../core/clock.js';
 import { ProximaError, invalidArgument } from '../../core/errors.js';
 import { type RpcLogger, silentLogger } from '../logger.js';
 import { type Codec, CodecSet, jsonCodec, msgpackCodec } from '../wire/codec.js';
-import { DEFAULT_MAX_FRAME_SIZE } from '../wire/frame.js';
+import { DEFAULT_MAX_FRAME_SIZE, FrameType, GoawayCode } from '../wire/frame.js';
+import { FrameWriter } from '../wire/writer.js';
 import type { FlushSchedule } from '../wire/writer.js';
 import { serverCallChannel } from '../../core/diagnostics.js';
 import { type ServerHandler, type ServerInterceptor, composeServer } from './context.js';
 import type { ServiceImplementation } from './implement.js';
 import { InFlight } from './in-flight.js';
+import { type ServerLimits, type ServerLimitsInput, resolveServerLimits } from './limits.js';
 import { MethodTable } from './method-table.js';
 import { combineServedObservers, type ServerObserver } from './observer.js';
 import type { Route } from './route.js';
@@ -54,6 +56,12 @@ export interface ServerOptions {
   readonly maxFrameSize?: number;
   readonly maxFramesPerFlush?: number;
   readonly flushOn?: FlushSchedule;
+  /**
+   * Bounds on what one peer can hold: outbound high-water mark and hard cap, streams per
+   * connection, calls per server, connections, read / first-frame / idle timeouts. See
+   * {@link ServerLimits} for the defaults.
+   */
+  readonly limits?: ServerLimitsInput;
   readonly registrar?: RegistrarHook;
   /**
    * Serve TLS (mutual TLS with `ca`): plaintext clients are refused with a GOAWAY that says so,
@@ -94,11 +102,15 @@ export class RpcServer implements AsyncDisposable {
   private boundAddress: ListenAddress | null = null;
   private shutdownPromise: Promise<void> | null = null;
   private accepting = false;
+  private readonly limits: ServerLimits;
+  /** Connections turned away by the connection cap, still flushing their GOAWAY. */
+  private refusedConnections = 0;
 
   constructor(private readonly options: ServerOptions) {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.codecs = new CodecSet(options.codecs ?? [msgpackCodec(), jsonCodec()]);
+    this.limits = resolveServerLimits(options.limits, 'limits');
     const interceptors = options.interceptors ?? [];
     const routes = new Map<string, Route>();
     for (const service of options.services) {
@@ -233,6 +245,10 @@ export class RpcServer implements AsyncDisposable {
       socket.destroy();
       return;
     }
+    if (this.sessions.size + this.refusedConnections >= this.limits.maxConnections) {
+      this.refuseConnection(socket);
+      return;
+    }
     const session = new ServerSession(socket, {
       routes: this.routes,
       codecs: this.codecs,
@@ -245,11 +261,34 @@ export class RpcServer implements AsyncDisposable {
       },
       maxFrameSize: this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE,
       inFlight: this.inFlight,
+      limits: this.limits,
       logger: this.logger,
       closeGuardMs: 2_000,
       onClosed: (s) => this.sessions.delete(s),
     });
     this.sessions.add(session);
+  }
+
+  /**
+   * Over the connection cap: GOAWAY RESOURCE_EXHAUSTED at once, then close. Existing clients are
+   * not touched; refused sockets count against the cap until they are gone, so a flood of them
+   * cannot take more descriptors than the cap.
+   */
+  private refuseConnection(socket: Socket): void {
+    this.refusedConnections++;
+    socket.once('close', () => this.refusedConnections--);
+    socket.on('error', () => undefined);
+    const writer = new FrameWriter({ slabSize: 256 });
+    // The preface first, so the client reads the GOAWAY as such and not as garbage.
+    writer.preface({ maxFrameSize: this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE });
+    const reason = `too many connections (limits.maxConnections ${this.limits.maxConnections})`;
+    writer.control(FrameType.GOAWAY, 0, 0, reason, GoawayCode.RESOURCE_EXHAUSTED);
+    writer.attach(socket);
+    socket.end();
+    const timer = this.clock.setTimeout(() => socket.destroy(), 1_000);
+    timer.unref?.();
+    socket.once('close', () => this.clock.clearTimeout(timer));
+    this.logger.debug?.({ limit: this.limits.maxConnections }, 'rpc: connection refused, cap reached');
   }
 }
 

@@ -3,7 +3,7 @@ import { type TLSSocket, type Server as TlsServer, createServer as createTlsServ
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { invalidArgument } from '../../core/errors.js';
 import type { RpcLogger } from '../logger.js';
-import { FLAG_PROTOCOL_ERROR, FrameType } from '../wire/frame.js';
+import { FLAG_PROTOCOL_ERROR, FrameType, GoawayCode } from '../wire/frame.js';
 import { FrameWriter } from '../wire/writer.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, type ServerTlsOptions } from './options.js';
 
@@ -94,7 +94,9 @@ export class TlsAcceptor {
   private refusePlaintext(socket: Socket): void {
     this.deps.logger.warn({ peer: socket.remoteAddress }, 'rpc: plaintext client on a TLS server');
     const writer = new FrameWriter({ maxFramesPerFlush: 1 });
-    writer.control(FrameType.GOAWAY, 0, FLAG_PROTOCOL_ERROR, PLAINTEXT_REFUSAL);
+    // The preface first, so the client reads the GOAWAY as such (docs/protocol.md).
+    writer.preface({});
+    writer.control(FrameType.GOAWAY, 0, FLAG_PROTOCOL_ERROR, PLAINTEXT_REFUSAL, GoawayCode.PROTOCOL_ERROR);
     writer.attach(socket);
     socket.end();
     socket.resume(); // read and drop what it sent, so the close is a FIN and not a reset

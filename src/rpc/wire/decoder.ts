@@ -1,5 +1,6 @@
 import { readU32 } from './bytes.js';
 import { DEFAULT_MAX_FRAME_SIZE, FrameView, MIN_LENGTH, protocolError, readHeader } from './frame.js';
+import { PREFACE_SIZE, checkPreface } from './preface.js';
 
 /** Receives decoded frames. The view is reused: read it synchronously, keep nothing from it. */
 export interface FrameSink {
@@ -27,11 +28,22 @@ export class FrameDecoder {
   private partial: Buffer | null = null;
   private partialFilled = 0;
   private stopped = false;
+  /** Bytes of the peer's preface still expected (0 once it has been checked). */
+  private prefaceLeft: number;
+  private readonly prefaceBuf: Buffer | null;
 
+  /**
+   * With `preface` (what sessions use), the stream must start with the peer's preface
+   * (`docs/protocol.md`); a wrong magic or version throws PROTOCOL_ERROR naming both versions.
+   */
   constructor(
     private readonly sink: FrameSink,
     private readonly maxFrameSize = DEFAULT_MAX_FRAME_SIZE,
-  ) {}
+    preface = false,
+  ) {
+    this.prefaceLeft = preface ? PREFACE_SIZE : 0;
+    this.prefaceBuf = preface ? Buffer.alloc(PREFACE_SIZE) : null;
+  }
 
   /** Stops decoding: frames still in the current chunk are dropped (the connection is closing). */
   stop(): void {
@@ -41,7 +53,9 @@ export class FrameDecoder {
 
   /** True when bytes of an unfinished frame are buffered. */
   get hasPartialFrame(): boolean {
-    return this.headLen > 0 || this.partial !== null;
+    return (
+      this.headLen > 0 || this.partial !== null || (this.prefaceLeft > 0 && this.prefaceLeft < PREFACE_SIZE)
+    );
   }
 
   /** Feeds the next chunk. Throws PROTOCOL_ERROR on malformed input. */
@@ -49,8 +63,12 @@ export class FrameDecoder {
     if (this.stopped) return;
     let offset = 0;
     try {
+      if (this.prefaceLeft > 0) {
+        offset = this.readPreface(chunk);
+        if (this.prefaceLeft > 0) return;
+      }
       if (this.headLen > 0 || this.partial !== null) {
-        offset = this.continuePartial(chunk);
+        offset = this.continuePartial(chunk, offset);
         if (offset < 0) return;
       }
       const n = chunk.length;
@@ -80,13 +98,22 @@ export class FrameDecoder {
   }
 
   /** Completes a buffered frame from `chunk`; returns the offset after it, or -1 if `chunk` ran out. */
-  private continuePartial(chunk: Buffer): number {
-    let offset = 0;
+  private readPreface(chunk: Buffer): number {
+    const buf = this.prefaceBuf!;
+    const take = Math.min(this.prefaceLeft, chunk.length);
+    chunk.copy(buf, PREFACE_SIZE - this.prefaceLeft, 0, take);
+    this.prefaceLeft -= take;
+    if (this.prefaceLeft === 0) checkPreface(buf);
+    return take;
+  }
+
+  private continuePartial(chunk: Buffer, start: number): number {
+    let offset = start;
     if (this.headLen > 0) {
-      const take = Math.min(4 - this.headLen, chunk.length);
-      chunk.copy(this.head, this.headLen, 0, take);
+      const take = Math.min(4 - this.headLen, chunk.length - offset);
+      chunk.copy(this.head, this.headLen, offset, offset + take);
       this.headLen += take;
-      offset = take;
+      offset += take;
       if (this.headLen < 4) return -1;
       const length = this.head.readUInt32BE(0);
       this.checkLength(length);

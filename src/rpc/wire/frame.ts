@@ -24,6 +24,8 @@ export const FrameType = {
   PING: 5,
   PONG: 6,
   GOAWAY: 7,
+  /** Right after each side's preface (and never again): the sender's limits. Stream id 0. */
+  SETTINGS: 8,
 } as const;
 
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
@@ -36,6 +38,33 @@ export const MIN_LENGTH = HEADER_SIZE - 4;
 export const DEFAULT_MAX_FRAME_SIZE = 4 * 1024 * 1024;
 /** Largest method name and metadata section (u16 fields). */
 export const MAX_SECTION = 0xffff;
+
+/**
+ * Why a GOAWAY was sent, carried in its deadline field (unused on GOAWAY), like HTTP/2's GOAWAY
+ * error code. A receiver treats an unknown code as {@link GoawayCode.SHUTDOWN}.
+ */
+export const GoawayCode = {
+  /** Graceful shutdown: calls up to the last stream id finish. */
+  SHUTDOWN: 0,
+  /** The peer broke the protocol (also flagged by {@link FLAG_PROTOCOL_ERROR}). */
+  PROTOCOL_ERROR: 1,
+  /** A limit was hit: too many connections, outbound bytes over the hard cap or not draining. */
+  RESOURCE_EXHAUSTED: 2,
+  /** A frame was started and not finished within the read timeout. */
+  FRAME_TIMEOUT: 3,
+  /** Nothing valid arrived within the first-frame timeout after connecting. */
+  FIRST_FRAME_TIMEOUT: 4,
+  /** No calls and no frames for the idle timeout. */
+  IDLE: 5,
+} as const;
+
+export type GoawayCode = (typeof GoawayCode)[keyof typeof GoawayCode];
+
+/** The name of a GOAWAY code, for messages and logs. */
+export function goawayCodeName(code: number): string {
+  for (const [name, value] of Object.entries(GoawayCode)) if (value === code) return name;
+  return `CODE_${code}`;
+}
 
 export const FLAG_CODEC_MASK = 0b11;
 /** On GOAWAY: the sender closes because the peer broke the protocol. */
@@ -86,7 +115,8 @@ export function protocolError(problem: string): ProximaError {
  */
 export function readHeader(buf: Buffer, offset: number, length: number, view: FrameView): void {
   const type = buf[offset + 4]!;
-  if (type < FrameType.REQUEST || type > FrameType.GOAWAY) throw protocolError(`unknown frame type ${type}`);
+  if (type < FrameType.REQUEST || type > FrameType.SETTINGS)
+    throw protocolError(`unknown frame type ${type}`);
   const flags = buf[offset + 5]!;
   if ((flags & ~KNOWN_FLAGS) !== 0) throw protocolError(`unknown flags 0x${flags.toString(16)}`);
   const methodLen = readU16(buf, offset + 14);

@@ -2,6 +2,7 @@ import { ProximaError, invalidArgument } from '../../core/errors.js';
 import { DEFAULT_MAX_FRAME_SIZE, FrameType, HEADER_SIZE, MAX_SECTION } from './frame.js';
 import { copyBytes, writeAscii, writeU16, writeU32 } from './bytes.js';
 import type { Encoded } from './codec.js';
+import { PREFACE_SIZE, type Settings, settingsSize, writePreface, writeSettings } from './preface.js';
 import { type Metadata, isEmptyMetadata, metadataUpperBound, writeMetadata } from './metadata.js';
 
 /** Where flushed bytes go: a `net.Socket` in practice. */
@@ -40,7 +41,7 @@ export class FrameWriter {
   private scheduled = false;
   private sink: ByteSink | null = null;
   private dead = false;
-  private readonly maxFrameSize: number;
+  private maxFrameSize: number;
   private readonly maxFrames: number;
   private readonly slabSize: number;
   private readonly flushOn: FlushSchedule;
@@ -56,7 +57,9 @@ export class FrameWriter {
     this.maxFrames = Math.max(1, options.maxFramesPerFlush ?? 16);
     this.slabSize = options.slabSize ?? 64 * 1024;
     this.flushOn = options.flushOn ?? 'microtask';
-    this.slab = Buffer.allocUnsafe(this.slabSize);
+    // A small first slab: an idle connection (one of thousands) holds 1 KiB, not 64; the first
+    // batch that needs more replaces it with a full-size one.
+    this.slab = Buffer.allocUnsafe(Math.min(this.slabSize, 1024));
   }
 
   /** Starts writing to `sink`, flushing what accumulated. */
@@ -71,6 +74,22 @@ export class FrameWriter {
     this.dead = true;
     this.start = this.pos;
     this.frames = 0;
+  }
+
+  /** Lowers the largest frame sent to what the peer announced it accepts. */
+  limitFrameSize(peerMax: number): void {
+    if (peerMax > 0 && peerMax < this.maxFrameSize) this.maxFrameSize = Math.max(peerMax, HEADER_SIZE);
+  }
+
+  /** Appends this side's preface and its SETTINGS frame: the first bytes of every connection. */
+  preface(settings: Settings): void {
+    const size = settingsSize(settings);
+    const buf = this.reserve(PREFACE_SIZE + HEADER_SIZE + size);
+    writePreface(buf, this.pos);
+    const p = this.pos + PREFACE_SIZE;
+    writeSettings(buf, p + HEADER_SIZE, settings);
+    this.pos = p;
+    this.commit(buf, p, p + HEADER_SIZE + size, FrameType.SETTINGS, 0, 0, 0, 0, 0);
   }
 
   /** Bytes encoded and not yet flushed. */
@@ -119,12 +138,15 @@ export class FrameWriter {
     this.commit(buf, p, p + HEADER_SIZE + size, type, codecId, streamId, 0, 0, 0);
   }
 
-  /** Appends a CANCEL, PING, PONG or GOAWAY; `reason` is a UTF-8 payload (GOAWAY only). */
-  control(type: FrameType, streamId: number, flags = 0, reason = ''): void {
+  /**
+   * Appends a CANCEL, PING, PONG or GOAWAY; `reason` is a UTF-8 payload and `code` a
+   * {@link GoawayCode} in the deadline field (GOAWAY only).
+   */
+  control(type: FrameType, streamId: number, flags = 0, reason = '', code = 0): void {
     const buf = this.reserve(HEADER_SIZE + 3 * reason.length);
     const p = this.pos;
     const n = reason.length === 0 ? 0 : buf.write(reason, p + HEADER_SIZE, 'utf8');
-    this.commit(buf, p, p + HEADER_SIZE + n, type, flags, streamId, 0, 0, 0);
+    this.commit(buf, p, p + HEADER_SIZE + n, type, flags, streamId, code, 0, 0);
   }
 
   /** Writes everything buffered now (no-op while detached or empty). */
@@ -184,4 +206,13 @@ export class FrameWriter {
       else setImmediate(this.flushTask);
     }
   }
+}
+
+/** One side's preface and SETTINGS as bytes (for peers that write them by hand, and tests). */
+export function prefaceBytes(settings: Settings = {}): Buffer {
+  const chunks: Buffer[] = [];
+  const writer = new FrameWriter({ slabSize: 256 });
+  writer.preface(settings);
+  writer.attach({ write: (c: Buffer) => chunks.push(Buffer.from(c)) });
+  return Buffer.concat(chunks);
 }

@@ -1,0 +1,29 @@
+/**
+ * The chaos suite: `npm run chaos` (full drills, ~20 s each) or `npm run chaos -- --short`.
+ * `--only "SIGSTOP/SIGCONT a server,a client that never reads"` picks drills; `--rate N` sets the
+ * caller's calls/s (default 2 000 full, 1 000 short). Prints one markdown
+ * row per drill as it finishes, then the whole table; exits 1 when a target is missed (a failed
+ * call, or the attacked process over 256 MB).
+ */
+import { DRILLS, TABLE_HEADER, formatRow, runChaos } from './drills.js';
+
+const args = process.argv.slice(2);
+const short = args.includes('--short');
+const onlyAt = args.indexOf('--only');
+const rateAt = args.indexOf('--rate');
+const rate = rateAt >= 0 ? Number(args[rateAt + 1]) : undefined;
+const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',').map((s) => s.trim()) : Object.keys(DRILLS);
+
+console.log(`chaos: ${only.length} drills, ${short ? 'short' : 'full'} run`);
+console.log(TABLE_HEADER);
+const rows = await runChaos({
+  short,
+  only,
+  ...(rate === undefined ? {} : { rate }),
+  log: (line) => console.log(line),
+});
+console.log('\n' + TABLE_HEADER);
+for (const r of rows) console.log(formatRow(r));
+const missed = rows.filter((r) => r.failed > 0 || (r.peakRssMb ?? 0) >= 256);
+for (const r of missed) console.log(`MISSED ${r.drill}: ${r.firstErrors.join('; ')}`);
+process.exit(missed.length === 0 ? 0 : 1);
