@@ -50,6 +50,7 @@ async function main(): Promise<void> {
       SERVER_MAIN,
       '--port',
       String(port),
+      '--unlimited',
     ]);
     await server.waitForLine('registry listening', 30_000);
     const etcd = await EtcdCluster.start(group);

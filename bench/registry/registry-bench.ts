@@ -37,7 +37,7 @@ async function freePort(): Promise<number> {
 
 async function startServer(): Promise<{ url: string; stop: () => void }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--port', String(port)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--port', String(port), '--unlimited'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { invalidArgument, isProximaError } from '../core/errors.js';
 import { openRegistry, registryUrlFromEnv } from '../registry/open.js';
 import type { Registry } from '../registry/registry.js';
@@ -20,16 +21,71 @@ export const COMMON_FLAGS = {
   },
 } as const satisfies Record<string, FlagSpec>;
 
+/** Flags of every command that talks to a registry: its bearer token. */
+export const TOKEN_FLAGS = {
+  token: {
+    type: 'string',
+    placeholder: 'TOKEN',
+    description:
+      'bearer token for the registry (default $PROXIMA_TOKEN; prefer --token-file: argv is visible in ps)',
+  },
+  'token-file': {
+    type: 'string',
+    placeholder: 'FILE',
+    description: 'read the bearer token from FILE (first line)',
+  },
+} as const satisfies Record<string, FlagSpec>;
+
+/** The flags {@link openRegistryFlag} reads. */
+export interface RegistryClientFlags {
+  readonly registry: string | undefined;
+  readonly token: string | undefined;
+  readonly 'token-file': string | undefined;
+}
+
+/** The token a command should send: `--token`, else `--token-file`, else `PROXIMA_TOKEN`, else none. */
+export function tokenFromFlags(flags: RegistryClientFlags, env: CommandContext['env']): string | undefined {
+  if (flags.token !== undefined && flags['token-file'] !== undefined) {
+    throw invalidArgument('--token', 'give either --token or --token-file, not both');
+  }
+  if (flags.token !== undefined) return flags.token;
+  const file = flags['token-file'];
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw invalidArgument('--token-file', `cannot read ${file}: ${(error as Error).message}`);
+    }
+    const token = text.split(/\r?\n/)[0]?.trim() ?? '';
+    if (token === '') throw invalidArgument('--token-file', `${file} is empty`);
+    return token;
+  }
+  const fromEnv = env.PROXIMA_TOKEN?.trim();
+  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+}
+
 /** The registry URL a command should use: `--registry`, else `PROXIMA_REGISTRY`, else the default. */
 export function registryUrl(flag: string | undefined, env: CommandContext['env']): string {
   return flag ?? registryUrlFromEnv(env);
 }
 
-/** Opens the registry named by `--registry` (or the environment); a bad URL is a `--registry` usage error. */
-export async function openRegistryFlag(flag: string | undefined, context: CommandContext): Promise<Registry> {
-  const url = registryUrl(flag, context.env);
+/**
+ * Opens the registry named by `--registry` (or the environment) with the token of `--token`,
+ * `--token-file` or `PROXIMA_TOKEN`; a bad URL is a `--registry` usage error.
+ */
+export async function openRegistryFlag(
+  flags: RegistryClientFlags,
+  context: CommandContext,
+): Promise<Registry> {
+  const url = registryUrl(flags.registry, context.env);
+  const token = tokenFromFlags(flags, context.env);
   try {
-    return await openRegistry(url, { signal: context.signal, logger: context.logger });
+    return await openRegistry(url, {
+      signal: context.signal,
+      logger: context.logger,
+      ...(token === undefined ? {} : { token }),
+    });
   } catch (error) {
     if (isProximaError(error) && error.code === 'INVALID_ARGUMENT') {
       throw invalidArgument('--registry', error.message.replace(/^registry: /, ''));

@@ -10,7 +10,7 @@ export interface RegisteredEvent {
 
 /** Something failed; the registrar carries on (retrying, or keeping the lease alive). */
 export interface RegistrarErrorEvent {
-  readonly phase: 'register' | 'keep-alive' | 'update' | 'drain';
+  readonly phase: 'register' | 'keep-alive' | 'restore' | 'update' | 'drain';
   readonly error: ProximaError;
   /** Register phase: failed attempts in a row so far. */
   readonly attempt?: number;
@@ -28,3 +28,13 @@ export interface HealthChangedEvent {
   /** The last miss's reason, when failing. */
   readonly reason: string | undefined;
 }
+
+/**
+ * An instance the lease stopped holding (deregistered or taken over by someone else), found by a
+ * keep-alive. `restored` tells whether registering it again worked; when the registry refused
+ * (`error`: ALREADY_EXISTS — another identity holds the id —, PERMISSION_DENIED…) the instance
+ * stays unregistered until the next keep-alive tries again, and the registrar says so loudly.
+ */
+export type InstanceLossEvent =
+  | { readonly instance: Instance; readonly restored: true }
+  | { readonly instance: Instance; readonly restored: false; readonly error: ProximaError };

@@ -38,6 +38,8 @@ export interface RegistrarInstanceInput extends Omit<InstanceInput, 'address' | 
 export interface RegistrarLogger {
   info(details: Record<string, unknown>, message: string): void;
   warn(details: Record<string, unknown>, message: string): void;
+  /** Loud problems (an instance the registry refuses to take back); `warn` when absent. */
+  error?(details: Record<string, unknown>, message: string): void;
 }
 
 export interface RegistrarOptions {

@@ -9,10 +9,23 @@ import { lookupTopology } from '../topology/lookup.js';
 import type { TopologyReport } from '../topology/topology.js';
 import { RegistrationBreaker, type RegistrationBreakerState } from './breaker.js';
 import { type CheckResult, runHealthChecks } from './checks/health-check.js';
-import type { HealthChangedEvent, RegisteredEvent, RegistrarErrorEvent, RegistrarState } from './events.js';
+import type {
+  HealthChangedEvent,
+  InstanceLossEvent,
+  RegisteredEvent,
+  RegistrarErrorEvent,
+  RegistrarState,
+} from './events.js';
 import { type RegistrarConfig, type RegistrarOptions, resolveRegistrarOptions } from './options.js';
 import { retryUntilDone } from './retry.js';
-import { keepSessionAlive, openSession, registerAll, type Session } from './session.js';
+import {
+  instanceKey,
+  keepSessionAlive,
+  missingRegistrations,
+  openSession,
+  registerAll,
+  type Session,
+} from './session.js';
 
 /**
  * The service side of the registry: keeps this process's instances registered under one lease,
@@ -42,6 +55,16 @@ export interface Registrar extends AsyncDisposable {
   readonly onBreakerStateChanged: Event<RegistrationBreakerState>;
   /** `drain()` finished: everything deregistered (or given up on) and the lease revoked. */
   readonly onDrained: Event<void>;
+  /**
+   * A keep-alive found an instance the lease no longer holds (someone deregistered or replaced it)
+   * and the registrar registered it again, or could not (see {@link refused}).
+   */
+  readonly onInstanceLost: Event<InstanceLossEvent>;
+  /**
+   * Instances the registry currently refuses to take back (e.g. another identity holds the id:
+   * ALREADY_EXISTS), with the reason. Empty while everything is registered as it should be.
+   */
+  readonly refused: readonly InstanceLossEvent[];
   /**
    * Changes status, weight or metadata of every instance, now and in every later re-registration.
    * Rejects if the registry could not be told now (the change is still kept).
@@ -118,12 +141,15 @@ class RegistrarImpl implements Registrar {
   /** True while the check holds the instances DOWN (so only the check lifts it). */
   private downByCheck = false;
   readonly onHealthChanged = this.healthChanges.event;
+  private readonly instanceLost = new Emitter<InstanceLossEvent>();
+  private readonly refusals = new Map<string, InstanceLossEvent>();
   readonly onRegistered = this.registered.event;
   readonly onLost = this.lost.event;
   readonly onReregistered = this.reregistered.event;
   readonly onError = this.errors.event;
   readonly onBreakerStateChanged = this.breakerChanges.event;
   readonly onDrained = this.drained.event;
+  readonly onInstanceLost = this.instanceLost.event;
 
   constructor(
     private readonly config: RegistrarConfig,
@@ -156,6 +182,10 @@ class RegistrarImpl implements Registrar {
 
   get instances(): readonly Instance[] {
     return this.desired;
+  }
+
+  get refused(): readonly InstanceLossEvent[] {
+    return [...this.refusals.values()];
   }
 
   get leaseId(): string | undefined {
@@ -211,8 +241,12 @@ class RegistrarImpl implements Registrar {
       else this.registered.emit(event);
       this.everRegistered = true;
       this.settleFirst();
-      const loss = await keepSessionAlive(session, clock, this.stop.signal, (error) =>
-        this.emitError({ phase: 'keep-alive', error }),
+      const loss = await keepSessionAlive(
+        session,
+        clock,
+        this.stop.signal,
+        (error) => this.emitError({ phase: 'keep-alive', error }),
+        () => this.restoreMissing(session),
       );
       if (loss === undefined) break;
       this.session = undefined;
@@ -247,6 +281,55 @@ class RegistrarImpl implements Registrar {
         onBreaker: () => this.noteBreaker(),
       },
     );
+  }
+
+  /**
+   * Registers again, under the same lease, every instance the last keep-alive says the lease no
+   * longer holds. A refusal is loud (error log, `onInstanceLost`, `refused`) and retried at the next
+   * keep-alive; a lost lease is thrown, so the keep-alive loop re-registers everything.
+   */
+  private async restoreMissing(session: Session): Promise<void> {
+    const missing = missingRegistrations(session);
+    if (missing.length === 0) {
+      this.refusals.clear();
+      return;
+    }
+    const { registry, logger } = this.config;
+    for (const old of missing) {
+      const key = instanceKey(old.instance);
+      const instance = this.desired.find((i) => instanceKey(i) === key) ?? old.instance;
+      try {
+        const registration = await registry.register(instance, {
+          lease: session.lease,
+          signal: this.stop.signal,
+        });
+        session.registrations = session.registrations.map((r) => (r === old ? registration : r));
+        this.refusals.delete(key);
+        logger.warn(
+          { instance: key },
+          'registrar: instance was removed from the registry; registered it again',
+        );
+        this.instanceLost.emit({ instance, restored: true });
+      } catch (error) {
+        const e = toProximaError(error, 'UNAVAILABLE');
+        if (e.code === 'LEASE_LOST' || this.stop.signal.aborted) throw e;
+        if (e.retryable) {
+          this.emitError({ phase: 'restore', error: e });
+          continue;
+        }
+        const first = !this.refusals.has(key);
+        const event: InstanceLossEvent = { instance, restored: false, error: e };
+        this.refusals.set(key, event);
+        if (!first) continue;
+        (logger.error ?? logger.warn).call(
+          logger,
+          { instance: key, code: e.code, err: e.message },
+          'registrar: instance was removed from the registry and the registry refuses to take it back',
+        );
+        this.instanceLost.emit(event);
+        this.errors.emit({ phase: 'restore', error: e });
+      }
+    }
   }
 
   private async applyUpdate(patch: InstancePatch): Promise<readonly Instance[]> {

@@ -40,7 +40,7 @@ export function registerAll(
 
 /**
  * Keeps the session's lease alive every TTL/3 until `stop` aborts (returns undefined) or the lease
- * is lost (returns the LEASE_LOST error): a keep-alive answered LEASE_LOST, or the backend aborted
+ * is lost (returns the LEASE_LOST error), calling `onKept` after each renewal: a keep-alive answered LEASE_LOST, or the backend aborted
  * `lease.lost` on its own, which wakes the loop at once. Other failures (UNAVAILABLE) are reported
  * through `onError` and the next keep-alive goes at the usual time: the lease still has two more
  * chances before its TTL runs out, and if it does run out the registry answers LEASE_LOST later.
@@ -50,6 +50,7 @@ export async function keepSessionAlive(
   clock: Clock,
   stop: AbortSignal,
   onError: (error: ProximaError) => void,
+  onKept: () => Promise<void> = () => Promise.resolve(),
 ): Promise<ProximaError | undefined> {
   const { lease } = session;
   const interval = lease.ttlMs / 3;
@@ -59,6 +60,7 @@ export async function keepSessionAlive(
     if (lease.lost.aborted) return toProximaError(lease.lost.reason, 'LEASE_LOST');
     try {
       await lease.keepAlive({ signal: stop });
+      await onKept();
     } catch (error) {
       if (stop.aborted) return undefined;
       const e = toProximaError(error, 'UNAVAILABLE');
@@ -89,4 +91,19 @@ function nap(clock: Clock, ms: number, a: AbortSignal, b: AbortSignal): Promise<
     a.addEventListener('abort', wake, { once: true });
     b.addEventListener('abort', wake, { once: true });
   });
+}
+
+/** `service/id`, as {@link Lease.held} names an instance. */
+export function instanceKey(instance: Pick<Instance, 'service' | 'id'>): string {
+  return `${instance.service}/${instance.id}`;
+}
+
+/**
+ * The registrations of a session that its lease no longer holds, by the last keep-alive's answer
+ * (someone deregistered or replaced them). Empty when the backend cannot tell.
+ */
+export function missingRegistrations(session: Session): Registration[] {
+  const held = session.lease.held;
+  if (held === undefined) return [];
+  return session.registrations.filter((r) => !held.has(instanceKey(r.instance)));
 }

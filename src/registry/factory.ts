@@ -25,6 +25,8 @@ export interface OpenRegistryOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where a backend reports data it skips (etcd: values and keys that are not instances). Default: silent. */
   readonly logger?: RegistryLogger;
+  /** Bearer token for the registry server (`http(s)://`). Default `PROXIMA_TOKEN`. */
+  readonly token?: string;
 }
 
 /**

@@ -10,6 +10,8 @@ export abstract class LeaseBase implements Lease {
   private readonly loser = new AbortController();
   readonly lost: AbortSignal = this.loser.signal;
   private revoked = false;
+  /** Set by a backend's `keepAlive` when the registry reports the lease's instances. */
+  held: ReadonlySet<string> | undefined = undefined;
 
   constructor(
     readonly id: string,

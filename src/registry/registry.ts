@@ -88,6 +88,13 @@ export interface Lease extends AsyncDisposable {
    */
   readonly lost: AbortSignal;
   /**
+   * The instances (`service/id`) the registry said this lease holds at its last keep-alive, or
+   * undefined before the first one or when the backend cannot tell. A registrar compares it with
+   * what it registered, so an instance removed or taken over by someone else is noticed within one
+   * keep-alive period instead of staying gone while the lease is happily renewed.
+   */
+  readonly held?: ReadonlySet<string> | undefined;
+  /**
    * Renews the lease for another TTL (one request for all its instances). Rejects with LEASE_LOST
    * (and aborts `lost`) when the registry no longer knows it; with UNAVAILABLE when unreachable.
    */

@@ -14,10 +14,12 @@ export { Router, type Route, type RouteContext, type RouteHandler } from './rout
 export { HttpError, readJsonBody, sendJson, sendError, sendNoContent } from './http-io.js';
 export {
   allowAll,
-  unlimited,
+  requireAccess,
   type AuthPolicy,
-  type RateLimiter,
+  type Principal,
   type RequestScope,
   type TlsOptions,
 } from './seams.js';
-export type { RegistryState, LeaseInfo } from './state.js';
+export { AclPolicy, type AclInput } from './security/acl.js';
+export { DEFAULT_LIMITS, type Limits, type LimitsInput } from './security/limits.js';
+export type { RegistryState, LeaseInfo, HeldInstance } from './state.js';

@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from '../core/clock.js';
+import { invalidArgument } from '../core/errors.js';
 import { parseWith } from '../core/validate.js';
 import type { RegistryChecksOptions } from './checks/registry-checks.js';
-import type { AuthPolicy, RateLimiter, TlsOptions } from './seams.js';
+import type { AclInput } from './security/acl.js';
+import { limitsSchema, type LimitsInput } from './security/limits.js';
+import type { AuthPolicy, TlsOptions } from './seams.js';
 
 /** Options of {@link startRegistryServer}. Everything has a default that works on one machine. */
 export interface RegistryServerOptions {
@@ -27,12 +30,16 @@ export interface RegistryServerOptions {
    * Enables `POST /v1/admin/compact` (drops watch history), for tests. Off by default.
    */
   readonly admin?: boolean;
-  /** Token auth seam; default allows everything. */
+  /**
+   * The token ACL: a JSON file path (re-read by `server.reloadAcl()`, e.g. on SIGHUP) or the value
+   * itself (`{ anonymous, tokens: [{ name, token, admin, rules, limits }] }`, see
+   * `docs/security.md`). Without it (and without `auth`) the server is open to every client.
+   */
+  readonly acl?: string | AclInput;
+  /** A custom authentication policy instead of `acl`. Default: everyone may do everything. */
   readonly auth?: AuthPolicy;
-  /** HTTPS seam; default plain HTTP. */
+  /** HTTPS (with `ca`: mTLS, client certificates required); default plain HTTP. */
   readonly tls?: TlsOptions;
-  /** Rate limit seam; default unlimited. */
-  readonly rateLimit?: RateLimiter;
   /**
    * Also serve the registry over xDS (ADS) on this port, for stock gRPC clients (docs/xds.md), with
    * the registry's TLS settings. Needs the optional peer dependency `@grpc/grpc-js-xds`.
@@ -40,6 +47,17 @@ export interface RegistryServerOptions {
   readonly xds?: RegistryXdsOptions;
   /** Registry-side health checks of every instance (Consul-style). Off by default: see docs/scale.md. */
   readonly checks?: RegistryChecksOptions;
+  /**
+   * Default limits per identity (token, or client address without ACLs): leases 1,000, instances
+   * per lease 1,000, TTL 1 s..1 h, 200 requests/s (burst 400), 2,000 keep-alives/s (burst
+   * 4,000). ACL entries override them per token. `requestsPerSecond: 0` turns the rate off.
+   */
+  readonly limits?: LimitsInput;
+  /**
+   * Host names the `Host` header may carry (else 421), or `['*']` for any. Default: the bind
+   * address, plus `localhost`, `127.0.0.1`, `::1` when bound to loopback; any for `0.0.0.0`/`::`.
+   */
+  readonly allowedHosts?: readonly string[];
 }
 
 /** The xDS port of the registry server: where it listens and its bounds (see `XdsLimitsInput`). */
@@ -69,12 +87,21 @@ const numericOptionsSchema = z.object({
   historyLimit: z.number().int().min(1).optional(),
   maxBodyBytes: z.number().int().min(256).default(DEFAULT_MAX_BODY_BYTES),
   heartbeatMs: z.number().positive().default(DEFAULT_HEARTBEAT_MS),
+  limits: limitsSchema.optional(),
+  allowedHosts: z.array(z.string().min(1).max(255)).max(1000).optional(),
 });
 
 export type CheckedOptions = z.output<typeof numericOptionsSchema>;
 
 /** Validates the plain options (INVALID_ARGUMENT naming `options.port` etc.) and fills defaults. */
 export function checkOptions(options: RegistryServerOptions): CheckedOptions {
-  const { host, port, historyLimit, maxBodyBytes, heartbeatMs } = options;
-  return parseWith(numericOptionsSchema, { host, port, historyLimit, maxBodyBytes, heartbeatMs }, 'options');
+  const { host, port, historyLimit, maxBodyBytes, heartbeatMs, limits, allowedHosts } = options;
+  if (options.acl !== undefined && options.auth !== undefined) {
+    throw invalidArgument('options.acl', 'give either acl or auth, not both');
+  }
+  return parseWith(
+    numericOptionsSchema,
+    { host, port, historyLimit, maxBodyBytes, heartbeatMs, limits, allowedHosts },
+    'options',
+  );
 }

@@ -20,7 +20,11 @@ import { healthRoutes } from './routes/health.js';
 import { instanceRoutes } from './routes/instances.js';
 import { leaseRoutes } from './routes/leases.js';
 import { watchRoutes } from './routes/watch.js';
-import { allowAll, type TlsOptions, unlimited } from './seams.js';
+import { AclPolicy } from './security/acl.js';
+import { Gatekeeper } from './security/gatekeeper.js';
+import { DEFAULT_LIMITS, mergeLimits } from './security/limits.js';
+import { defaultAllowedHosts, guardRequest, parseAllowedHosts } from './security/request-guard.js';
+import { allowAll, type AuthPolicy, type TlsOptions } from './seams.js';
 import { invalidArgument } from '../core/errors.js';
 import { RegistryState } from './state.js';
 import type { XdsServer } from '../xds/xds-server.js';
@@ -45,6 +49,13 @@ export interface RegistryServer extends AsyncDisposable {
    * matched): `/metrics` counts requests and open SSE streams from it, watching `res` for the end.
    */
   readonly requests: Event<ServedRequest>;
+  /** How requests are authenticated: the ACL, or open. The dashboard asks for a token when it must. */
+  readonly auth: AuthPolicy;
+  /**
+   * Reads the ACL file again (`proxima registry` does it on SIGHUP). Open watches stay open. A bad
+   * file throws and the current rules stay in force. Nothing to do without an ACL file.
+   */
+  reloadAcl(): void;
   close(): Promise<void>;
 }
 
@@ -77,9 +88,21 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
   });
   const checks = options.checks && registryChecks(state, options.checks, clock, logger);
   const closing = new AbortController();
+  const acl =
+    options.acl === undefined
+      ? undefined
+      : typeof options.acl === 'string'
+        ? AclPolicy.fromFile(options.acl)
+        : AclPolicy.from(options.acl);
+  const auth = acl ?? options.auth ?? allowAll;
+  const gate = new Gatekeeper(auth, mergeLimits(DEFAULT_LIMITS, checked.limits), clock);
+  const allowedHosts =
+    checked.allowedHosts === undefined
+      ? defaultAllowedHosts(checked.host)
+      : parseAllowedHosts(checked.allowedHosts);
   const deps: ApiDeps = {
     state,
-    auth: options.auth ?? allowAll,
+    gate,
     clock,
     logger,
     maxBodyBytes: checked.maxBodyBytes,
@@ -94,16 +117,16 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
   );
   if (options.admin === true) router.mount(...adminRoutes(deps));
 
-  const rateLimit = options.rateLimit ?? unlimited;
   const requests = new Emitter<ServedRequest>();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    res.setHeader('x-content-type-options', 'nosniff');
     try {
       const method = req.method ?? 'GET';
       const url = new URL(req.url ?? '/', 'http://registry');
       const match = router.match(method, url.pathname);
       if (requests.size > 0)
         requests.emit({ req, res, route: match.kind === 'found' ? match.route.path : undefined });
-      await rateLimit.admit(req);
+      guardRequest(req, allowedHosts);
       if (match.kind !== 'found') Router.refuse(match, method, url.pathname);
       await match.route.handler({ req, res, params: match.params, query: url.searchParams });
     } catch (thrown) {
@@ -115,7 +138,14 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
   };
   const listener = (req: IncomingMessage, res: ServerResponse): void => void handle(req, res);
   const server: Server = options.tls
-    ? createHttpsServer({ ...options.tls }, listener)
+    ? createHttpsServer(
+        {
+          ...options.tls,
+          // With a CA, a client certificate it signed is required: the handshake fails without one.
+          ...(options.tls.ca === undefined ? {} : { requestCert: true, rejectUnauthorized: true }),
+        },
+        listener,
+      )
     : createHttpServer(listener);
   server.on('close', () => state.close());
   server.on('clientError', (error, socket) => {
@@ -156,6 +186,13 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
     state,
     logger,
     requests: requests.event,
+    auth,
+    reloadAcl: () => {
+      if (acl === undefined) return;
+      acl.reload();
+      gate.resetRates();
+      logger.info({ tokens: acl.size }, 'acl reloaded');
+    },
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -97,11 +97,11 @@ describe('registry server API', () => {
 
     // Not HTTP at all, and a body far past the limit on a raw socket.
     expect(await rawExchange(server.port, 'HELLO?\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
-    const huge = `POST /v1/leases HTTP/1.1\r\nhost: x\r\ncontent-length: 10000000\r\n\r\n${'{'.repeat(4096)}`;
+    const huge = `POST /v1/leases HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 10000000\r\n\r\n${'{'.repeat(4096)}`;
     expect(await rawExchange(server.port, huge)).toMatch(/^HTTP\/1\.1 413/);
     const header = await rawExchange(
       server.port,
-      'GET /v1/services/steady/watch HTTP/1.1\r\nhost: x\r\nconnection: close\r\nlast-event-id: yesterday\r\n\r\n',
+      'GET /v1/services/steady/watch HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\nlast-event-id: yesterday\r\n\r\n',
       2_000,
     );
     expect(header).toMatch(/^HTTP\/1\.1 400[\s\S]*Last-Event-ID/);

@@ -59,7 +59,7 @@ export class EtcdRegistry implements Registry {
       () => this.connection.client.leaseClient.leaseGrant({ TTL: seconds, ID: 0 }),
       options.signal,
     );
-    return new EtcdLease(this.connection, response.ID, Number(response.TTL) * 1000);
+    return new EtcdLease(this.connection, response.ID, Number(response.TTL) * 1000, this.keys);
   }
 
   async register(input: InstanceInput, options: RegisterOptions = {}): Promise<Registration> {

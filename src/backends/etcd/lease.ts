@@ -3,6 +3,7 @@ import { ErrorCode, isProximaError, ProximaError } from '../../core/errors.js';
 import { LeaseBase } from '../../registry/lease-base.js';
 import type { CallOptions } from '../../registry/registry.js';
 import type { EtcdConnection } from './connection.js';
+import type { KeyLayout } from './keys.js';
 
 /**
  * One etcd lease: a registrar session. Every instance the session registers is a key attached to
@@ -17,6 +18,7 @@ export class EtcdLease extends LeaseBase {
     private readonly connection: EtcdConnection,
     id: string,
     ttlMs: number,
+    private readonly keys?: KeyLayout,
   ) {
     super(id, ttlMs);
   }
@@ -33,6 +35,25 @@ export class EtcdLease extends LeaseBase {
     }
     // etcd answers an unknown (expired, revoked) lease with TTL 0 rather than an error.
     if (ttlSeconds <= 0) throw this.markLost(`${what}: the lease expired or was revoked`);
+    if (this.keys !== undefined) await this.readHeld(this.keys, options);
+  }
+
+  /**
+   * Asks etcd which keys are still attached to the lease (LeaseTimeToLive with keys), so a
+   * registrar notices an instance key deleted or overwritten under another lease.
+   */
+  private async readHeld(layout: KeyLayout, options: CallOptions): Promise<void> {
+    const response = await this.connection.call(
+      `etcd lease keys of ${this.id}`,
+      () => this.connection.client.leaseClient.leaseTimeToLive({ ID: this.id, keys: true }),
+      options.signal,
+    );
+    const held = new Set<string>();
+    for (const key of response.keys ?? []) {
+      const parsed = layout.parse(Buffer.from(key));
+      if (parsed !== undefined) held.add(`${parsed.service}/${parsed.id}`);
+    }
+    this.held = held;
   }
 
   /** A lease already gone is fine: revoking is idempotent. */

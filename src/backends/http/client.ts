@@ -1,5 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Clock } from '../../core/clock.js';
+import type { TlsMaterial } from '../../core/tls-files.js';
 import { ErrorCode, errorFromJson, isProximaError, ProximaError } from '../../core/errors.js';
 
 /** How one HTTP call to the registry server is made. */
@@ -18,8 +19,10 @@ export interface RegistryClientOptions {
   readonly baseUrl: string;
   readonly clock: Clock;
   readonly timeoutMs: number;
-  /** Extra headers on every request (the token-auth seam: `authorization`). */
+  /** Extra headers on every request (`authorization` carries the bearer token). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** For `https://`: the CA to trust, and a client certificate for mTLS. */
+  readonly tls?: TlsMaterial;
 }
 
 /**
@@ -29,10 +32,24 @@ export interface RegistryClientOptions {
  * as UNAVAILABLE (retryable), caller aborts as CANCELLED.
  */
 export class RegistryClient {
-  private readonly agent = new Agent({ keepAliveTimeout: 4_000 });
+  private readonly agent: Agent;
   private readonly closing = new AbortController();
 
-  constructor(private readonly options: RegistryClientOptions) {}
+  constructor(private readonly options: RegistryClientOptions) {
+    const { tls } = options;
+    this.agent = new Agent({
+      keepAliveTimeout: 4_000,
+      ...(tls === undefined
+        ? {}
+        : {
+            connect: {
+              ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+              ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+              ...(tls.key === undefined ? {} : { key: tls.key }),
+            },
+          }),
+    });
+  }
 
   /** Aborted by {@link close}: ends every stream of this client. */
   get closed(): AbortSignal {

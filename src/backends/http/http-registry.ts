@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import { invalidArgument } from '../../core/errors.js';
 import { parseInstance, serviceNameSchema, type InstanceInput } from '../../core/instance.js';
 import { systemRandom, type Random } from '../../core/random.js';
+import { tlsMaterialFromEnv, type TlsMaterial } from '../../core/tls-files.js';
 import { parseWith } from '../../core/validate.js';
 import {
   DEFAULT_TTL_MS,
@@ -40,8 +41,20 @@ export interface HttpRegistryOptions {
   readonly backoff?: BackoffOptions;
   /** Silence after which a watch stream is presumed dead. Default: 3 server heartbeats. */
   readonly watchIdleTimeoutMs?: number;
-  /** Extra headers on every request, e.g. `{ authorization: 'Bearer …' }`. */
+  /** Extra headers on every request. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Bearer token sent as `Authorization: Bearer <token>` on every request. Default
+   * `PROXIMA_TOKEN`. Never logged, never in an error message.
+   */
+  readonly token?: string;
+  /**
+   * For `https://` URLs: the CA to trust (else the system's) and a client certificate and key
+   * (mTLS). Default: the PEM files named by `PROXIMA_TLS_CA`, `PROXIMA_TLS_CERT`, `PROXIMA_TLS_KEY`.
+   */
+  readonly tls?: TlsMaterial;
+  /** Where `PROXIMA_TOKEN` and `PROXIMA_TLS_*` are read. Default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -70,11 +83,21 @@ export class HttpRegistry implements Registry {
     this.url = parsed.origin;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? systemRandom;
+    const env = options.env ?? process.env;
+    const token = options.token ?? nonEmpty(env.PROXIMA_TOKEN);
+    if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
+      throw invalidArgument(
+        options.token === undefined ? 'PROXIMA_TOKEN' : 'token',
+        'expected printable characters without spaces',
+      );
+    }
+    const tls = parsed.protocol === 'https:' ? (options.tls ?? tlsMaterialFromEnv(env)) : undefined;
     this.client = new RegistryClient({
       baseUrl: this.url,
       clock: this.clock,
       timeoutMs: options.requestTimeoutMs ?? 5_000,
-      ...(options.headers === undefined ? {} : { headers: options.headers }),
+      headers: { ...options.headers, ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+      ...(tls === undefined ? {} : { tls }),
     });
   }
 
@@ -159,4 +182,9 @@ export class HttpRegistry implements Registry {
     const granted = parseReply(leaseReplySchema, reply, 'reply');
     return new HttpLease(this.client, granted.id, granted.ttlMs);
   }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }

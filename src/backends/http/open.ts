@@ -17,5 +17,6 @@ export const openHttpRegistry: RegistryFactory = async (url, options) => {
     url: url.origin,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.random === undefined ? {} : { random: options.random }),
+    ...(options.token === undefined ? {} : { token: options.token }),
   });
 };

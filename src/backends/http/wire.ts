@@ -11,6 +11,9 @@ const revision = z.number().int().nonnegative();
 
 export const leaseReplySchema = z.object({ id: z.string().min(1), ttlMs: z.number().positive() });
 
+export const keepAliveReplySchema = z.object({
+  instances: z.array(z.object({ service: z.string(), id: z.string() })).max(1_000_000),
+});
 export const instanceReplySchema = z.object({ instance: instanceSchema });
 
 export const listingReplySchema = z.object({

@@ -22,6 +22,7 @@ export class MemoryLease extends LeaseBase {
   async keepAlive(options?: CallOptions): Promise<void> {
     this.guard(options?.signal);
     this.noteLoss(() => this.store.keepAlive(this.id));
+    this.held = new Set(this.store.keysOf(this.id));
   }
 
   protected async revokeRemote(options: CallOptions): Promise<void> {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 
 /** One granted lease. `keys` are the `service/id` of the instances attached to it. */
@@ -12,13 +13,12 @@ export interface LeaseRecord {
 }
 
 /**
- * Leases and their expiry timers on the injected clock: each lease has one timer, rearmed by every
+ * Leases (ids of 128 random bits, base64url) and their expiry timers on the injected clock: each lease has one timer, rearmed by every
  * keep-alive, that calls `onExpire` when the TTL runs out. Timers are unref'd: a forgotten
  * registry does not keep the process alive.
  */
 export class LeaseTable {
   private readonly leases = new Map<string, LeaseRecord>();
-  private nextId = 1;
 
   constructor(
     private readonly clock: Clock,
@@ -30,7 +30,9 @@ export class LeaseTable {
   }
 
   grant(ttlMs: number, onGone: LeaseRecord['onGone']): LeaseRecord {
-    const id = (this.nextId++).toString(16).padStart(8, '0');
+    // 128 random bits: a lease id is a capability (keep-alive, revoke), so it must not be guessable
+    // from another one (issue 9: sequential ids let 600 DELETEs remove 49,101 instances).
+    const id = randomBytes(16).toString('base64url');
     const record: LeaseRecord = {
       id,
       ttlMs,

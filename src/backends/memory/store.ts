@@ -169,6 +169,16 @@ export class MemoryStore {
     return { ttlMs: lease.ttlMs, remainingMs: Math.max(0, lease.expiresAt - this.clock.now()) };
   }
 
+  /** The id of the lease holding an instance, if it is registered. */
+  holderOf(service: string, id: string): string | undefined {
+    return this.services.get(service)?.get(id)?.leaseId;
+  }
+
+  /** The `service/id` keys of the instances a lease holds, or undefined for an unknown lease. */
+  keysOf(leaseId: string): ReadonlySet<string> | undefined {
+    return this.leases.get(leaseId)?.keys;
+  }
+
   serviceNames(): string[] {
     return [...this.services.keys()].sort();
   }

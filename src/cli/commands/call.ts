@@ -5,7 +5,7 @@ import { serviceNameSchema } from '../../core/instance.js';
 import { parseWith } from '../../core/validate.js';
 import { TOPOLOGY_UNKNOWN_EVENT } from '../../topology/announce.js';
 import { defineCommand } from '../command.js';
-import { COMMON_FLAGS, openRegistryFlag } from '../common.js';
+import { COMMON_FLAGS, openRegistryFlag, TOKEN_FLAGS } from '../common.js';
 import { parseDurationFlag, parsePairsFlag } from '../values.js';
 
 const METHOD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -31,6 +31,7 @@ export const command = defineCommand({
       description: 'the method is safe to repeat: retry it on another instance after a failure',
     },
     ...COMMON_FLAGS,
+    ...TOKEN_FLAGS,
   },
   positionals: [
     { name: 'SERVICE', description: 'service name', required: true },
@@ -45,7 +46,7 @@ export const command = defineCommand({
     const timeoutMs = parseDurationFlag(flags.timeout, '--timeout');
     const metadata = parsePairsFlag(flags.meta, '--meta');
 
-    await using registry = await openRegistryFlag(flags.registry, context);
+    await using registry = await openRegistryFlag(flags, context);
     await using client = await createClient({
       registry,
       env: context.env,

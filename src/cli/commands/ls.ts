@@ -2,7 +2,7 @@ import { serviceNameSchema } from '../../core/instance.js';
 import { parseWith } from '../../core/validate.js';
 import type { ServiceListing } from '../../registry/registry.js';
 import { defineCommand } from '../command.js';
-import { COMMON_FLAGS, openRegistryFlag } from '../common.js';
+import { COMMON_FLAGS, openRegistryFlag, TOKEN_FLAGS } from '../common.js';
 import { INSTANCE_COLUMNS, instanceRow, renderTable } from '../format.js';
 
 /**
@@ -18,6 +18,7 @@ export const command = defineCommand({
   flags: {
     json: { type: 'boolean', description: 'print JSON instead of a table' },
     ...COMMON_FLAGS,
+    ...TOKEN_FLAGS,
   },
   positionals: [{ name: 'SERVICE', description: 'only this service', required: false }],
   async run({ flags, positionals }, context) {
@@ -25,7 +26,7 @@ export const command = defineCommand({
       positionals.SERVICE === undefined
         ? undefined
         : parseWith(serviceNameSchema, positionals.SERVICE, 'SERVICE');
-    await using registry = await openRegistryFlag(flags.registry, context);
+    await using registry = await openRegistryFlag(flags, context);
     const { signal } = context;
     const names = only === undefined ? (await registry.services({ signal })).sort() : [only];
     const listings: ServiceListing[] = await Promise.all(

@@ -10,7 +10,7 @@ import { formatLocality } from '../../core/locality.js';
 import { DEFAULT_TTL_MS } from '../../registry/registry.js';
 import { type RegistrarInstanceInput, startRegistrar } from '../../registrar/index.js';
 import { defineCommand } from '../command.js';
-import { asFlagError, COMMON_FLAGS, openRegistryFlag } from '../common.js';
+import { asFlagError, COMMON_FLAGS, openRegistryFlag, TOKEN_FLAGS } from '../common.js';
 import { aborted } from '../shutdown.js';
 import { parseDurationFlag, parseIntFlag, parsePairsFlag } from '../values.js';
 
@@ -126,6 +126,7 @@ export const command = defineCommand({
       default: '1s',
     },
     ...COMMON_FLAGS,
+    ...TOKEN_FLAGS,
   },
   positionals: [],
   async run({ flags }, context) {
@@ -163,7 +164,7 @@ export const command = defineCommand({
     const { stdout, logger, env } = context;
     // Bound before the registrar starts: a port in use fails the command before anything runs.
     await using metrics = await metricsEndpoint(metricsPort, flags['metrics-host'], stdout);
-    await using registry = await openRegistryFlag(flags.registry, context);
+    await using registry = await openRegistryFlag(flags, context);
     const registrar = await startRegistrar({
       registry,
       instance,

@@ -2,7 +2,7 @@ import { serviceNameSchema } from '../../core/instance.js';
 import { parseWith } from '../../core/validate.js';
 import { createDiscoverer } from '../../discovery/index.js';
 import { defineCommand } from '../command.js';
-import { COMMON_FLAGS, openRegistryFlag } from '../common.js';
+import { COMMON_FLAGS, openRegistryFlag, TOKEN_FLAGS } from '../common.js';
 import { aborted } from '../shutdown.js';
 import { jsonLine, textLine } from '../watch-lines.js';
 
@@ -22,11 +22,12 @@ export const command = defineCommand({
   flags: {
     json: { type: 'boolean', description: 'one JSON object per line' },
     ...COMMON_FLAGS,
+    ...TOKEN_FLAGS,
   },
   positionals: [{ name: 'SERVICE', description: 'the service to watch', required: true }],
   async run({ flags, positionals }, context) {
     const service = parseWith(serviceNameSchema, positionals.SERVICE, 'SERVICE');
-    await using registry = await openRegistryFlag(flags.registry, context);
+    await using registry = await openRegistryFlag(flags, context);
     await using discoverer = createDiscoverer({ registry, logger: context.logger });
     using subscription = discoverer.subscribe(service);
     const render = flags.json ? jsonLine : textLine;

@@ -1,7 +1,7 @@
 import { invalidArgument } from '../../core/errors.js';
 import { tlsMaterialFromEnv } from '../../core/tls-files.js';
 import { defineCommand } from '../command.js';
-import { asFlagError, COMMON_FLAGS, openRegistryFlag } from '../common.js';
+import { asFlagError, COMMON_FLAGS, openRegistryFlag, TOKEN_FLAGS } from '../common.js';
 import { aborted } from '../shutdown.js';
 import { parsePortFlag } from '../values.js';
 
@@ -45,6 +45,7 @@ export const command = defineCommand({
       description: `bootstrap: the xDS server (default ${DEFAULT_HOST}:${DEFAULT_XDS_PORT})`,
     },
     ...COMMON_FLAGS,
+    ...TOKEN_FLAGS,
   },
   positionals: [{ name: 'ACTION', description: '`bootstrap` to print a client bootstrap', required: false }],
   async run({ flags, positionals }, context) {
@@ -68,7 +69,7 @@ export const command = defineCommand({
     if (action !== undefined)
       throw invalidArgument('ACTION', `expected "bootstrap" or nothing, got "${action}"`);
     const { startXdsServer } = await import('../../xds/xds-server.js');
-    await using registry = await openRegistryFlag(flags.registry, context);
+    await using registry = await openRegistryFlag(flags, context);
     const retryOn = flags['retry-on'] === undefined ? [] : flags['retry-on'].split(',').map((c) => c.trim());
     // PROXIMA_TLS_CERT + PROXIMA_TLS_KEY serve TLS; with PROXIMA_TLS_CA, client certificates are required.
     const tls = tlsMaterialFromEnv(context.env);

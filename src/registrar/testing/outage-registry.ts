@@ -103,6 +103,10 @@ class OutageLease implements Lease {
     return this.inner.lost;
   }
 
+  get held(): ReadonlySet<string> | undefined {
+    return this.inner.held;
+  }
+
   async keepAlive(options?: CallOptions): Promise<void> {
     this.outage.pass('keepAlive');
     await this.inner.keepAlive(options);

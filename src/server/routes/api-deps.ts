@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
-import type { AuthPolicy } from '../seams.js';
+import type { Gatekeeper } from '../security/gatekeeper.js';
 import type { RegistryState } from '../state.js';
 
 /** What the built-in routes need; assembled once by `startRegistryServer`. */
 export interface ApiDeps {
   readonly state: RegistryState;
-  readonly auth: AuthPolicy;
+  /** Authentication, rate and access, for every API route. */
+  readonly gate: Gatekeeper;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly maxBodyBytes: number;

@@ -8,11 +8,15 @@ import {
   registerBodySchema,
   serviceParamSchema,
 } from '../schemas.js';
+import { requireAccess } from '../seams.js';
 import type { ApiDeps } from './api-deps.js';
 
-/** Instance and service routes: register, update, deregister, list a service, list services. */
+/**
+ * Instance and service routes: register, update, deregister, list a service, list services (only
+ * those the caller may read).
+ */
 export function instanceRoutes(deps: ApiDeps): Route[] {
-  const { state, auth } = deps;
+  const { state, gate } = deps;
   const target = ({ params }: RouteContext): { service: string; id: string } => ({
     service: parseWith(serviceParamSchema, params.service, 'service'),
     id: parseWith(instanceIdParamSchema, params.id, 'id'),
@@ -22,9 +26,10 @@ export function instanceRoutes(deps: ApiDeps): Route[] {
       method: 'POST',
       path: '/v1/instances',
       handler: async ({ req, res }) => {
+        const { principal, limits } = gate.admit(req, { access: 'write' });
         const body = parseWith(registerBodySchema, await readJsonBody(req, deps.maxBodyBytes), 'body');
-        await auth.authorize(req, { access: 'write', service: body.instance.service });
-        sendJson(res, 200, { instance: state.register(body.lease, body.instance) });
+        requireAccess(principal, { access: 'write', service: body.instance.service });
+        sendJson(res, 200, { instance: state.register(body.lease, body.instance, principal, limits) });
       },
     },
     {
@@ -32,9 +37,9 @@ export function instanceRoutes(deps: ApiDeps): Route[] {
       path: '/v1/services/:service/instances/:id',
       handler: async (ctx) => {
         const { service, id } = target(ctx);
-        await auth.authorize(ctx.req, { access: 'write', service });
+        const { principal } = gate.admit(ctx.req, { access: 'write', service });
         const body = parseWith(patchBodySchema, await readJsonBody(ctx.req, deps.maxBodyBytes), 'body');
-        sendJson(ctx.res, 200, { instance: state.update(service, id, body.lease, body.patch) });
+        sendJson(ctx.res, 200, { instance: state.update(service, id, body.lease, body.patch, principal) });
       },
     },
     {
@@ -42,26 +47,26 @@ export function instanceRoutes(deps: ApiDeps): Route[] {
       path: '/v1/services/:service/instances/:id',
       handler: async (ctx) => {
         const { service, id } = target(ctx);
-        await auth.authorize(ctx.req, { access: 'write', service });
+        const { principal } = gate.admit(ctx.req, { access: 'write', service });
         const lease = parseWith(leaseIdParamSchema, ctx.query.get('lease') ?? undefined, 'lease');
-        state.deregister(service, id, lease);
+        state.deregister(service, id, lease, principal);
         sendNoContent(ctx.res);
       },
     },
     {
       method: 'GET',
       path: '/v1/services',
-      handler: async ({ req, res }) => {
-        await auth.authorize(req, { access: 'read' });
-        sendJson(res, 200, { services: state.services() });
+      handler: ({ req, res }) => {
+        const { principal } = gate.admit(req, { access: 'read' });
+        sendJson(res, 200, { services: state.services().filter((s) => principal.may('read', s)) });
       },
     },
     {
       method: 'GET',
       path: '/v1/services/:service',
-      handler: async ({ req, res, params }) => {
+      handler: ({ req, res, params }) => {
         const service = parseWith(serviceParamSchema, params.service, 'service');
-        await auth.authorize(req, { access: 'read', service });
+        gate.admit(req, { access: 'read', service });
         sendJson(res, 200, state.list(service));
       },
     },

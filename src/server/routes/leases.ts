@@ -6,36 +6,36 @@ import type { ApiDeps } from './api-deps.js';
 
 /**
  * Lease routes: grant, the batched keep-alive (one request renews every instance of a registrar
- * session), revoke.
+ * session, and answers with the instances the lease still holds), revoke. A lease belongs to the
+ * identity that granted it; an unknown lease is 404 LEASE_LOST, another identity's lease 403.
  */
 export function leaseRoutes(deps: ApiDeps): Route[] {
-  const { state, auth } = deps;
+  const { state, gate } = deps;
   return [
     {
       method: 'POST',
       path: '/v1/leases',
       handler: async ({ req, res }) => {
-        await auth.authorize(req, { access: 'write' });
+        const { principal, limits } = gate.admit(req, { access: 'write' });
         const body = parseWith(grantBodySchema, await readJsonBody(req, deps.maxBodyBytes), 'body');
-        sendJson(res, 201, state.grant(body.ttlMs));
+        sendJson(res, 201, state.grant(body.ttlMs, principal, limits));
       },
     },
     {
       method: 'POST',
       path: '/v1/leases/:lease/keepalive',
-      handler: async ({ req, res, params }) => {
-        await auth.authorize(req, { access: 'write' });
+      handler: ({ req, res, params }) => {
+        const { principal } = gate.admit(req, { access: 'write' }, 'keep-alive');
         const id = parseWith(leaseIdParamSchema, params.lease, 'lease');
-        state.keepAlive(id);
-        sendNoContent(res);
+        sendJson(res, 200, { instances: state.keepAlive(id, principal) });
       },
     },
     {
       method: 'DELETE',
       path: '/v1/leases/:lease',
-      handler: async ({ req, res, params }) => {
-        await auth.authorize(req, { access: 'write' });
-        state.revoke(parseWith(leaseIdParamSchema, params.lease, 'lease'));
+      handler: ({ req, res, params }) => {
+        const { principal } = gate.admit(req, { access: 'write' });
+        state.revoke(parseWith(leaseIdParamSchema, params.lease, 'lease'), principal);
         sendNoContent(res);
       },
     },

@@ -23,7 +23,7 @@ export function watchRoutes(deps: ApiDeps): Route[] {
       path: '/v1/services/:service/watch',
       handler: async ({ req, res, params, query }) => {
         const service = parseWith(serviceParamSchema, params.service, 'service');
-        await deps.auth.authorize(req, { access: 'read', service });
+        deps.gate.admit(req, { access: 'read', service });
         const resume = resumePoint(req.headers['last-event-id'], query.get('fromRevision'));
         const incarnation = deps.state.incarnation;
 
