@@ -169,9 +169,15 @@ export class RegistryClient {
     }
     const code = (error as { code?: unknown }).code;
     const refused = code === 'ECONNREFUSED';
+    // An mTLS registry ends the handshake of a client without a certificate it trusts; under TLS 1.3
+    // the client sees only a closed socket, so say what is likely missing.
+    const hint =
+      this.options.baseUrl.startsWith('https:') && this.options.tls?.cert === undefined
+        ? '; if the registry requires client certificates (mTLS), set PROXIMA_TLS_CERT and PROXIMA_TLS_KEY'
+        : '';
     return new ProximaError(
       ErrorCode.UNAVAILABLE,
-      `${this.describe(spec)}: registry unreachable (${error instanceof Error ? error.message : String(error)})`,
+      `${this.describe(spec)}: registry unreachable (${error instanceof Error ? error.message : String(error)}${hint})`,
       { cause: error, unprocessed: refused },
     );
   }
