@@ -29,14 +29,21 @@ export interface FeedOptions {
   readonly heartbeatMs: number;
 }
 
+/** Whether a page may see a service (its token's read rights). */
+export type Readable = (service: string) => boolean;
+
+const everything: Readable = () => true;
+
 /**
  * The dashboard's one live stream (`GET /ui/events`): a `snapshot` on connect, then `change`
  * for every committed revision of any service (straight from the store, no polling), `leases`
  * every `leaseTickMs` while a page is open, and `traffic` whenever a demo client reports. A page
- * that reconnects simply gets a new snapshot, so nothing needs resuming.
+ * that reconnects simply gets a new snapshot, so nothing needs resuming. With ACLs on, each page
+ * sees only the services its token may read.
  */
 export class DashboardFeed implements Disposable {
-  private readonly streams = new Set<SseStream>();
+  /** Open pages, each with what its token may read (everything without ACLs). */
+  private readonly streams = new Map<SseStream, Readable>();
   private readonly subscription: Disposable;
   private tick: TimerHandle | undefined;
   private sequence = 0;
@@ -50,13 +57,13 @@ export class DashboardFeed implements Disposable {
     return this.streams.size;
   }
 
-  /** Serves one page connection until it closes. */
-  attach(res: ServerResponse): void {
+  /** Serves one page connection until it closes, showing only the services `readable` allows. */
+  attach(res: ServerResponse, readable: Readable = everything): void {
     const { clock, heartbeatMs } = this.options;
     const stream = new SseStream(res, clock, heartbeatMs);
     stream.open('proxima dashboard');
-    stream.send('snapshot', this.nextId(), this.snapshot());
-    this.streams.add(stream);
+    stream.send('snapshot', this.nextId(), this.snapshot(readable));
+    this.streams.set(stream, readable);
     res.on('close', () => {
       this.streams.delete(stream);
       stream.close();
@@ -69,14 +76,14 @@ export class DashboardFeed implements Disposable {
     this.broadcast('traffic', this.options.traffic.current());
   }
 
-  snapshot(): DashboardSnapshot {
+  snapshot(readable: Readable = everything): DashboardSnapshot {
     const { state } = this.options;
     const services: Record<string, readonly Instance[]> = {};
-    for (const name of state.services()) services[name] = state.list(name).instances;
+    for (const name of state.services()) if (readable(name)) services[name] = state.list(name).instances;
     return {
       revision: state.revision,
       services,
-      leases: this.leases(),
+      leases: this.leases(readable),
       traffic: this.options.traffic.current(),
     };
   }
@@ -85,7 +92,7 @@ export class DashboardFeed implements Disposable {
     this.subscription[Symbol.dispose]();
     if (this.tick !== undefined) this.options.clock.clearTimeout(this.tick);
     this.tick = undefined;
-    for (const stream of this.streams) stream.close();
+    for (const stream of this.streams.keys()) stream.close();
     this.streams.clear();
   }
 
@@ -99,13 +106,26 @@ export class DashboardFeed implements Disposable {
       const lease = this.options.state.store.leaseOf(e.service, e.instance.id);
       if (lease !== undefined) leases[`${e.service}/${e.instance.id}`] = lease;
     }
-    this.broadcast('change', { events: outward, leases });
+    const id = this.nextId();
+    for (const [stream, readable] of this.streams) {
+      if (readable === everything) {
+        stream.send('change', id, { events: outward, leases });
+        continue;
+      }
+      const visible = outward.filter((e) => readable(e.service));
+      if (visible.length === 0) continue;
+      const seen = Object.fromEntries(
+        Object.entries(leases).filter(([key]) => readable(key.slice(0, key.indexOf('/')))),
+      );
+      stream.send('change', id, { events: visible, leases: seen });
+    }
   }
 
-  private leases(): Record<string, LeaseView> {
+  private leases(readable: Readable = everything): Record<string, LeaseView> {
     const { state } = this.options;
     const leases: Record<string, LeaseView> = {};
     for (const name of state.services()) {
+      if (!readable(name)) continue;
       for (const instance of state.list(name).instances) {
         const lease = state.store.leaseOf(name, instance.id);
         if (lease !== undefined) leases[`${name}/${instance.id}`] = lease;
@@ -119,7 +139,11 @@ export class DashboardFeed implements Disposable {
     this.tick = this.options.clock.setTimeout(() => {
       this.tick = undefined;
       if (this.streams.size === 0) return;
-      this.broadcast('leases', this.leases());
+      const everyone = this.leases();
+      const id = this.nextId();
+      for (const [stream, readable] of this.streams) {
+        stream.send('leases', id, readable === everything ? everyone : this.leases(readable));
+      }
       this.publishTraffic();
       this.schedule();
     }, this.options.leaseTickMs);
@@ -129,7 +153,7 @@ export class DashboardFeed implements Disposable {
   private broadcast(event: string, data: unknown): void {
     if (this.streams.size === 0) return;
     const id = this.nextId();
-    for (const stream of this.streams) stream.send(event, id, data);
+    for (const stream of this.streams.keys()) stream.send(event, id, data);
   }
 
   private nextId(): string {

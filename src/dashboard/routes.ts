@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { ErrorCode } from '../core/errors.js';
 import { HttpError, readJsonBody, sendNoContent } from '../server/http-io.js';
 import type { Route } from '../server/router.js';
+import { requireAccess } from '../server/seams.js';
 import type { RegistryServer } from '../server/server.js';
 import { type Asset, loadAssets } from './assets.js';
 import { DashboardFeed } from './feed.js';
@@ -64,7 +65,14 @@ export function mountDashboard(server: RegistryServer, options: DashboardOptions
     {
       method: 'GET',
       path: '/ui/events',
-      handler: ({ res }) => feed.attach(res),
+      handler: ({ req, res }) => {
+        // With ACLs on, the page sends a read token (Authorization header, never in the URL) and
+        // sees only what that token may read.
+        if (!server.auth.requiresToken) return feed.attach(res);
+        const principal = server.auth.authenticate(req);
+        requireAccess(principal, { access: 'read' });
+        feed.attach(res, (service) => principal.may('read', service));
+      },
     },
     {
       method: 'GET',
@@ -104,12 +112,19 @@ function requireAsset(assets: ReadonlyMap<string, Asset>, name: string): Asset {
   return asset;
 }
 
+/** The page loads only its own files, and may not be framed (clickjacking). */
+const PAGE_HEADERS = {
+  'content-security-policy': "default-src 'self'",
+  'x-frame-options': 'DENY',
+} as const;
+
 function sendAsset(res: ServerResponse, asset: Asset): void {
   res.writeHead(200, {
     'content-type': asset.contentType,
     'content-length': asset.body.length,
     'cache-control': 'no-cache',
     'x-content-type-options': 'nosniff',
+    ...PAGE_HEADERS,
   });
   res.end(asset.body);
 }

@@ -1,5 +1,7 @@
-// The Proxima dashboard: one EventSource on /ui/events, state in plain maps, the DOM rebuilt
-// (at most once per animation frame) from that state. No framework, no polling.
+// The Proxima dashboard: one event stream on /ui/events (feed.js), state in plain maps, the DOM
+// rebuilt (at most once per animation frame) from that state. No framework, no polling.
+
+import { openFeed } from './feed.js';
 
 /** service -> Map(id -> instance) */
 const services = new Map();
@@ -17,7 +19,8 @@ function el(tag, attrs = {}, ...children) {
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
     if (key === 'class') node.className = value;
-    else if (key === 'style') node.setAttribute('style', value);
+    // CSSOM, not a style attribute: the page's CSP (default-src 'self') refuses inline styles.
+    else if (key === 'style') node.style.cssText = value;
     else node.setAttribute(key, value === true ? '' : String(value));
   }
   for (const child of children.flat()) {
@@ -298,7 +301,7 @@ function stat(label, value, key) {
 }
 
 function connect() {
-  const source = new EventSource('/ui/events');
+  const source = openFeed('/ui/events');
   const conn = $('conn');
   source.addEventListener('open', () => {
     conn.dataset.state = 'live';
