@@ -144,6 +144,7 @@ export type { WatchConnectivity } from './registry/registry.js';
 export {
   localityFromEnv,
   startRegistrar,
+  type InstanceLossEvent,
   type RegisteredEvent,
   type Registrar,
   type RegistrarErrorEvent,

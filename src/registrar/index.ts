@@ -1,5 +1,5 @@
 export { startRegistrar, type Registrar } from './registrar.js';
-export type { RegisteredEvent, RegistrarErrorEvent, RegistrarState } from './events.js';
+export type { InstanceLossEvent, RegisteredEvent, RegistrarErrorEvent, RegistrarState } from './events.js';
 export type { RegistrarInstanceInput, RegistrarLogger, RegistrarOptions } from './options.js';
 export type { RegistrationBreakerState } from './breaker.js';
 export { localityFromEnv, resolveLocality, type Env, type LocalityRole } from '../topology/env.js';

@@ -43,12 +43,10 @@ describe('dashboard with ACLs on (Chromium)', () => {
       void dialog.accept(tokens.ordersReader);
     });
     await page.exposeFunction('reportViolation', (text: string) => violations.push(text));
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => {
-        (window as unknown as { reportViolation(t: string): void }).reportViolation(
-          `${e.violatedDirective} ${e.blockedURI}`,
-        );
-      });
+    // Page code as a string: this file is compiled without the DOM library.
+    await page.addInitScript({
+      content:
+        "document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI));",
     });
     const response = await page.goto(`${server.url}/ui`);
     expect(response?.headers()).toMatchObject({
@@ -59,7 +57,7 @@ describe('dashboard with ACLs on (Chromium)', () => {
     await expect.poll(() => page.locator('[data-instance]').count(), { timeout: 20_000 }).toBe(1);
     expect(await page.getAttribute('[data-instance]', 'data-instance')).toBe('o1');
     expect(prompts).toHaveLength(1);
-    expect(await page.evaluate(() => sessionStorage.getItem('proxima.token'))).toBe(tokens.ordersReader);
+    expect(await page.evaluate("sessionStorage.getItem('proxima.token')")).toBe(tokens.ordersReader);
     expect(page.url()).not.toContain(tokens.ordersReader);
 
     // Live changes of readable services arrive; others do not.
