@@ -28,9 +28,12 @@ export class HttpError extends ProximaError {
     readonly status: number,
     code: ErrorCode,
     message: string,
-    options: { field?: string; headers?: Readonly<Record<string, string>> } = {},
+    options: { field?: string; headers?: Readonly<Record<string, string>>; retryable?: boolean } = {},
   ) {
-    super(code, message, options.field === undefined ? {} : { field: options.field });
+    super(code, message, {
+      ...(options.field === undefined ? {} : { field: options.field }),
+      ...(options.retryable === undefined ? {} : { retryable: options.retryable }),
+    });
     this.headers = options.headers ?? {};
   }
 

@@ -42,7 +42,8 @@ export class RateLimiter {
         429,
         ErrorCode.RESOURCE_EXHAUSTED,
         `rate limit: more than ${perSecond} ${kind === 'keep-alive' ? 'keep-alives' : 'requests'}/s for ${key}; retry in ${seconds} s`,
-        { headers: { 'retry-after': String(seconds) } },
+        // Retryable: a watch or registrar backs off and comes back instead of giving up.
+        { headers: { 'retry-after': String(seconds) }, retryable: true },
       );
     }
   }

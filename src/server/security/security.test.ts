@@ -121,7 +121,9 @@ describe('rate limits', () => {
     limiter.admit('a', 'request', limits, 0);
     limiter.admit('a', 'request', limits, 0);
     const error = thrown(() => limiter.admit('a', 'request', limits, 0));
-    expect(error instanceof HttpError && [error.status, error.headers['retry-after']]).toEqual([429, '1']);
+    expect(
+      error instanceof HttpError && [error.status, error.headers['retry-after'], error.retryable],
+    ).toEqual([429, '1', true]);
     limiter.admit('a', 'keep-alive', limits, 0);
     for (const key of ['b', 'c', 'd', 'e', 'f']) limiter.admit(key, 'request', limits, 0);
     expect(limiter.size).toBe(3);
