@@ -290,4 +290,22 @@ describe('registrar', () => {
     expect(await invalid({ env: { PROXIMA_ZONE: 'not a zone!' } })).toBe('PROXIMA_ZONE');
     expect(rig.registry.calls).toEqual([]);
   });
+
+  it('puts back, at the next keep-alive and under the same lease, an instance someone replaced or removed', async () => {
+    rig = new Rig();
+    const r = await rig.start({ instance: { service: 'users', id: 'u1', address: '127.0.0.1:9001' } });
+    const lease = r.leaseId;
+    const losses: string[] = [];
+    r.onInstanceLost((e) => losses.push(`${e.instance.id} ${e.restored ? 'restored' : 'refused'}`));
+    // Someone else takes the id over under a lease of their own (the memory backend has no owners).
+    const intruder = await rig.memory.register({ service: 'users', id: 'u1', address: '10.6.6.6:1' });
+    expect((await rig.memory.list('users')).instances.map((i) => i.address)).toEqual(['10.6.6.6:1']);
+    await rig.clock.advance(TTL / 3);
+    expect(losses).toEqual(['u1 restored']);
+    expect((await rig.memory.list('users')).instances.map((i) => i.address)).toEqual(['127.0.0.1:9001']);
+    expect(r.leaseId).toBe(lease);
+    await intruder.lease.revoke();
+    await rig.clock.advance(TTL / 3);
+    expect(losses).toEqual(['u1 restored']);
+  });
 });
