@@ -90,6 +90,7 @@ export function mountDashboard(server: RegistryServer, options: DashboardOptions
       method: 'POST',
       path: '/ui/api/traffic',
       handler: async ({ req, res }) => {
+        if (server.auth.requiresToken) requireAccess(server.auth.authenticate(req), { access: 'write' });
         traffic.put(parseTrafficReport(await readJsonBody(req, MAX_REPORT_BYTES)));
         feed.publishTraffic();
         sendNoContent(res);
