@@ -56,10 +56,10 @@ describe('proxima CLI security', () => {
     await insecure.kill();
   }, 90_000);
 
-  it('ls and register authenticate with --token, --token-file or PROXIMA_TOKEN', async () => {
+  it('ls and register authenticate with --token, --token-file or PROXIMA_TOKEN; SIGHUP reloads the ACL', async () => {
     const port = await freePort();
     const registry = group.proxima('registry', ['registry', '--port', String(port), '--acl', acl.file], {
-      PROXIMA_LOG_LEVEL: 'warn',
+      PROXIMA_LOG_LEVEL: 'info',
     });
     await registry.waitForLine(/^registry listening on /, 30_000);
     const env = { PROXIMA_REGISTRY: `http://127.0.0.1:${port}` };
@@ -97,7 +97,22 @@ describe('proxima CLI security', () => {
     expect(withEnv.code).toBe(0);
     expect(withEnv.output).toContain('"cli-1"');
     expect(withEnv.output).not.toContain(tokens.ordersReader);
+
+    // SIGHUP re-reads the file: a token added to it works without a restart.
+    const added = `${tokens.reader}-added`;
+    const next = aclFor(tokens);
+    await writeFile(
+      acl.file,
+      JSON.stringify({
+        ...next,
+        tokens: [...next.tokens, { name: 'added', token: added, rules: [{ service: '*', access: 'read' }] }],
+      }),
+    );
+    registry.signal('SIGHUP');
+    await registry.waitForLine('acl reloaded', 30_000);
+    const withAdded = await runOnce(group, 'ls-added', ['ls', 'orders', '--json', '--token', added], env);
+    expect(withAdded.code).toBe(0);
     await register.kill();
     await registry.kill();
-  }, 120_000);
+  }, 150_000);
 });
