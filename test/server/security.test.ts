@@ -40,7 +40,7 @@ async function health(): Promise<{ revision: number; leases: number; instances: 
 beforeAll(async () => {
   tokens = makeTokens();
   acl = await writeAclFile(aclFor(tokens));
-  server = await startServerProcess(group, { args: ['--acl', acl.file] });
+  server = await startServerProcess(group, { args: ['--acl', acl.file, '--log-level', 'debug'] });
   raw = new RawClient(server.url);
 }, 60_000);
 
@@ -290,5 +290,12 @@ describe('registry security (real server process, ACL on)', () => {
     server.process.signal('SIGHUP');
     await server.process.waitForLine('acl reload failed');
     expect((await raw.send('GET', '/v1/services', undefined, as(newcomer))).status).toBe(200);
+  });
+
+  it('never writes a token to its log, even at debug level', () => {
+    const log = server.process.lines.join('\n');
+    expect(log).toContain('"msg":"unknown token"');
+    for (const token of Object.values(tokens)) expect(log).not.toContain(token);
+    expect(log).not.toMatch(/Bearer (?!<token>)/);
   });
 });
