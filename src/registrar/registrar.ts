@@ -114,6 +114,13 @@ export async function startRegistrar(options: RegistrarOptions): Promise<Registr
   return registrar;
 }
 
+const FATAL_AT_START: ReadonlySet<string> = new Set([
+  'INVALID_ARGUMENT',
+  'UNAUTHENTICATED',
+  'PERMISSION_DENIED',
+  'ALREADY_EXISTS',
+]);
+
 class RegistrarImpl implements Registrar {
   private stateValue: RegistrarState = 'registering';
   private desired: Instance[];
@@ -275,7 +282,9 @@ class RegistrarImpl implements Registrar {
         backoff: retry,
         breaker: this.breaker,
         stop: this.stop.signal,
-        isFatal: (e) => e.code === 'INVALID_ARGUMENT' && !this.everRegistered,
+        // A first registration the registry refuses outright (bad input, bad token, no right, an id
+        // another identity holds) is a configuration error: fail the start instead of retrying forever.
+        isFatal: (e) => FATAL_AT_START.has(e.code) && !this.everRegistered,
         onFailure: (error, attempt, retryInMs) =>
           this.emitError({ phase: 'register', error, attempt, retryInMs }),
         onBreaker: () => this.noteBreaker(),

@@ -103,4 +103,18 @@ describe('registrars notice loss (real server process)', () => {
     await bob.close();
     await registrar.drain();
   });
+
+  it('a first registration the registry refuses (no write right, an id another identity holds) fails the start', async () => {
+    const attempt = (token: string, id: string): Promise<unknown> =>
+      startRegistrar({
+        registry: new HttpRegistry({ url: server.url, token, env: {} }),
+        instance: { service: 'orders', id, address: '127.0.0.1:9600' },
+        ttlMs: 3_000,
+        env: {},
+      });
+    await expect(attempt(tokens.reader, 'x1')).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    const alice = await attempt(tokens.alice, 'x2');
+    await expect(attempt(tokens.bob, 'x2')).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    await (alice as Registrar).drain();
+  });
 });
