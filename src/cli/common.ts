@@ -84,6 +84,7 @@ export async function openRegistryFlag(
     return await openRegistry(url, {
       signal: context.signal,
       logger: context.logger,
+      env: context.env,
       ...(token === undefined ? {} : { token }),
     });
   } catch (error) {

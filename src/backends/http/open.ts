@@ -18,5 +18,6 @@ export const openHttpRegistry: RegistryFactory = async (url, options) => {
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.random === undefined ? {} : { random: options.random }),
     ...(options.token === undefined ? {} : { token: options.token }),
+    ...(options.env === undefined ? {} : { env: options.env }),
   });
 };
