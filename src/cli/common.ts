@@ -1,5 +1,5 @@
 import { invalidArgument, isProximaError } from '../core/errors.js';
-import { openRegistry, registryUrlFromEnv } from '../registry/open.js';
+import { openRegistry, registryUrlFromEnv } from '../backends/open.js';
 import type { Registry } from '../registry/registry.js';
 import type { CommandContext } from './command.js';
 import type { FlagSpec } from './flags.js';

@@ -6,7 +6,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { systemClock } from '../core/clock.js';
 import { Emitter, type Event } from '../core/event.js';
 import { joinAddress } from '../core/instance.js';
@@ -70,7 +70,8 @@ export interface ServedRequest {
 export async function startRegistryServer(options: RegistryServerOptions = {}): Promise<RegistryServer> {
   const checked = checkOptions(options);
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? pino({ name: 'proxima-registry' });
+  // pino loads only when no logger is given: importing the package must not pay for it.
+  const logger = options.logger ?? (await import('pino')).pino({ name: 'proxima-registry' });
   const state = new RegistryState({
     clock,
     ...(checked.historyLimit === undefined ? {} : { historyLimit: checked.historyLimit }),
