@@ -1,7 +1,6 @@
 /**
- * gRPC through Proxima (`proxima/grpc`): a grpc-js resolver for `proxima:///service` and the
- * locality-aware `proxima` load-balancing policy it selects. The only module that imports
- * `@grpc/grpc-js`, so programs that do not use gRPC never load it.
+ * The gRPC integration's exports, loaded by `index.ts` once `@grpc/grpc-js` is known to be
+ * installed. The only modules that import `@grpc/grpc-js` sit behind this file.
  */
 export {
   registerProximaResolver,

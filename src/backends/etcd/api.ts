@@ -1,14 +1,5 @@
+/**
+ * The etcd backend's public exports, loaded by `index.ts` once `etcd3` is known to be installed.
+ */
 export { EtcdRegistry } from './etcd-registry.js';
-export { EtcdLease } from './lease.js';
-export { KeyLayout, decodeInstance, encodeInstance } from './keys.js';
-export {
-  DEFAULT_PREFIX,
-  ETCD_ENV,
-  etcdEnvDefaults,
-  parseEtcdUrl,
-  resolveEtcdOptions,
-  type EtcdRegistryInput,
-  type EtcdRegistryOptions,
-  type EtcdTlsOptions,
-} from './options.js';
-export { openEtcdRegistry } from './open.js';
+export { DEFAULT_PREFIX } from './options.js';
