@@ -1,8 +1,8 @@
-import { Registry } from 'prom-client';
-import { collectProcessMetrics } from '../../observability/metrics/process-metrics.js';
-import { mountMetrics } from '../../observability/metrics/registry-server-metrics.js';
-import { collectXdsMetrics } from '../../observability/metrics/xds-metrics.js';
-import { DEFAULT_PORT, startRegistryServer } from '../../server/index.js';
+import type { Logger } from 'pino';
+import { invalidArgument } from '../../core/errors.js';
+import { isMissingPackage, missingPeer } from '../../core/peer.js';
+import { mountDashboard } from '../../dashboard/routes.js';
+import { DEFAULT_PORT, startRegistryServer, type RegistryServer } from '../../server/index.js';
 import { defineCommand } from '../command.js';
 import { COMMON_FLAGS, registryUrl } from '../common.js';
 import { aborted } from '../shutdown.js';
@@ -21,7 +21,9 @@ export const command = defineCommand({
     'Its state is soft: after a restart, registrars re-register within a keep-alive period.',
     'Without --host/--port it listens where --registry (or $PROXIMA_REGISTRY) points when that is',
     `an http:// URL, else on ${DEFAULT_HOST}:${DEFAULT_PORT}. Prints "registry listening on URL" when ready.`,
-    'Prometheus metrics (registry size, watches, requests, process) are served at /metrics.',
+    'The dashboard is served at /ui (services, instances, leases; traffic panels appear when a',
+    'client reports traffic, as the demo does). Prometheus metrics (registry size, watches,',
+    'requests, process) are served at /metrics when the optional package prom-client is installed.',
     'With --xds-port it also serves the registry over xDS to stock gRPC clients and prints',
     '"xds listening on HOST:PORT" (needs the optional package @grpc/grpc-js-xds; docs/xds.md).',
   ].join('\n'),
@@ -47,17 +49,20 @@ export const command = defineCommand({
     const host = flags.host ?? served.host;
     const xdsPort =
       flags['xds-port'] === undefined ? undefined : parsePortFlag(flags['xds-port'], '--xds-port', true);
-    const server = await startRegistryServer({
-      host,
+    const server = await listenOrExplain(
+      () =>
+        startRegistryServer({
+          host,
+          port,
+          logger,
+          ...(xdsPort === undefined ? {} : { xds: { port: xdsPort } }),
+        }),
       port,
-      logger,
-      ...(xdsPort === undefined ? {} : { xds: { port: xdsPort } }),
-    });
-    const metrics = new Registry();
-    collectProcessMetrics(metrics);
-    if (server.xds !== undefined) collectXdsMetrics(server.xds, metrics);
-    using _metrics = mountMetrics(server, metrics);
+    );
+    using _metrics = await mountMetricsIfInstalled(server, logger);
+    using dashboard = mountDashboard(server, { acceptTraffic: true });
     stdout.write(`registry listening on ${server.url}\n`);
+    stdout.write(`dashboard: ${dashboard.url}\n`);
     if (server.xds !== undefined) stdout.write(`xds listening on ${server.xds.address}\n`);
     await aborted(signal);
     logger.info({ url: server.url }, 'shutting down');
@@ -78,4 +83,39 @@ function servedAddress(url: string): { host: string; port: number } {
     // not a URL: the defaults apply, other commands report the bad value
   }
   return { host: DEFAULT_HOST, port: DEFAULT_PORT };
+}
+
+/** A taken port is the user's to fix (exit 2), said in words rather than as `listen EADDRINUSE`. */
+async function listenOrExplain(listen: () => Promise<RegistryServer>, port: number): Promise<RegistryServer> {
+  try {
+    return await listen();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'EADDRINUSE') {
+      throw invalidArgument('--port', `port ${port} is in use; pass --port 0 for any free port`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * `/metrics` needs prom-client, an optional peer dependency: without it the registry runs and says
+ * once on stderr what to install.
+ */
+async function mountMetricsIfInstalled(server: RegistryServer, logger: Logger): Promise<Disposable> {
+  try {
+    const [{ Registry }, { collectProcessMetrics }, { mountMetrics }, { collectXdsMetrics }] = await Promise.all([
+      import('prom-client'),
+      import('../../observability/metrics/process-metrics.js'),
+      import('../../observability/metrics/registry-server-metrics.js'),
+      import('../../observability/metrics/xds-metrics.js'),
+    ]);
+    const metrics = new Registry();
+    collectProcessMetrics(metrics);
+    if (server.xds !== undefined) collectXdsMetrics(server.xds, metrics);
+    return mountMetrics(server, metrics);
+  } catch (error) {
+    if (!isMissingPackage(error, 'prom-client')) throw error;
+    logger.warn(missingPeer('prom-client', 'serving /metrics').message);
+    return { [Symbol.dispose]: () => undefined };
+  }
 }
