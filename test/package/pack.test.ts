@@ -97,7 +97,7 @@ describe('the published package', () => {
   it('states the same Node.js range in package.json engines and the README', async () => {
     const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
     expect(MANIFEST.engines.node).toMatch(/^>=\d+\.\d+\.\d+$/);
-    const stated = [...readme.matchAll(/Node(?:\.js)? ≥ ([\d.]+)/g)].map((m) => m[1]);
+    const stated = [...readme.matchAll(/Node(?:\.js)? ≥ (\d+(?:\.\d+)*)/g)].map((m) => m[1]);
     expect(stated.length).toBeGreaterThan(0);
     expect(new Set(stated)).toEqual(new Set([MANIFEST.engines.node.slice(2)]));
   });
@@ -148,6 +148,28 @@ describe('the published package', () => {
     expect(code, output).toBe(0);
     expect(output).toContain("text: 'hello, Ada'");
     expect(output).toMatch(/eu-west-1a/);
+  }, 120_000);
+
+  it('runs the shipped examples by name from the installed bin, and lists them in --help', async () => {
+    const bin = join(app, 'node_modules', '.bin', 'proxima');
+    const simulate = await run(bin, ['simulate', '--example', 'three-zones'], { cwd: app });
+    expect(simulate.stdout).toMatch(/^locality\+p2c-ewma\s+\d+/m);
+    expect((await run(bin, ['simulate', '--help'], { cwd: app })).stdout).toContain('three-zones');
+    expect((await run(bin, ['demo', '--help'], { cwd: app })).stdout).toContain('full-tour');
+
+    const demo = group.start(
+      'demo-full-tour',
+      bin,
+      ['demo', '--script', 'full-tour', '--duration', '3s', '--per-zone', '1', '--rate', '20', '--port', '0'],
+      { PROXIMA_LOG_LEVEL: 'warn' },
+    );
+    const { code } = await demo.exited;
+    const output = demo.lines.join('\n');
+    // 3 s is too short for the tour's verdict (exit 1 is a failed check); a script that did not
+    // load would be a usage error (exit 2) before anything started.
+    expect([0, 1], output).toContain(code);
+    expect(output).toContain('dashboard: http://');
+    expect(output).toMatch(/^stopped: none of the \d+ demo processes is left$/m);
   }, 120_000);
 
   it('names the optional peer to install when an entry point needs one that is missing', async () => {
