@@ -13,7 +13,7 @@ import { joinAddress } from '../core/instance.js';
 import { sendError, statusOf } from './http-io.js';
 import { registryChecks } from './checks/registry-checks.js';
 import { checkOptions, type RegistryServerOptions } from './options.js';
-import { Router } from './router.js';
+import { RouteTable } from './router.js';
 import { adminRoutes } from './routes/admin.js';
 import type { ApiDeps } from './routes/api-deps.js';
 import { healthRoutes } from './routes/health.js';
@@ -34,7 +34,7 @@ export interface RegistryServer extends AsyncDisposable {
   /** The bound port (useful with `port: 0`). */
   readonly port: number;
   /** The route table: mount `/metrics`, `/ui` and friends here. */
-  readonly router: Router;
+  readonly router: RouteTable;
   /** The xDS server, when `xds` was given. */
   readonly xds: XdsServer | undefined;
   /** The registry state behind the API (for metrics and the dashboard). */
@@ -87,7 +87,7 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
     heartbeatMs: checked.heartbeatMs,
     closing: closing.signal,
   };
-  const router = new Router().mount(
+  const router = new RouteTable().mount(
     ...healthRoutes(deps, clock.now()),
     ...leaseRoutes(deps),
     ...instanceRoutes(deps),
@@ -105,7 +105,7 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
       if (requests.size > 0)
         requests.emit({ req, res, route: match.kind === 'found' ? match.route.path : undefined });
       await rateLimit.admit(req);
-      if (match.kind !== 'found') Router.refuse(match, method, url.pathname);
+      if (match.kind !== 'found') RouteTable.refuse(match, method, url.pathname);
       await match.route.handler({ req, res, params: match.params, query: url.searchParams });
     } catch (thrown) {
       const error = sendError(res, thrown);
