@@ -59,8 +59,11 @@ export function mountDashboard(server: RegistryServer, options: DashboardOptions
     heartbeatMs: options.heartbeatMs ?? 10_000,
   });
   const index = requireAsset(assets, 'index.html');
+  const favicon = requireAsset(assets, 'favicon.svg');
   const routes: Route[] = [
     { method: 'GET', path: '/ui', handler: ({ res }) => sendAsset(res, index) },
+    // Browsers ask for /favicon.ico whatever the page says; an SVG answers it as well.
+    { method: 'GET', path: '/favicon.ico', handler: ({ res }) => sendAsset(res, favicon) },
     {
       method: 'GET',
       path: '/ui/events',
@@ -82,7 +85,9 @@ export function mountDashboard(server: RegistryServer, options: DashboardOptions
       method: 'POST',
       path: '/ui/api/traffic',
       handler: async ({ req, res }) => {
-        traffic.put(parseTrafficReport(await readJsonBody(req, MAX_REPORT_BYTES)));
+        if (!traffic.put(parseTrafficReport(await readJsonBody(req, MAX_REPORT_BYTES)))) {
+          throw new HttpError(429, ErrorCode.RESOURCE_EXHAUSTED, 'too many traffic reporters at once');
+        }
         feed.publishTraffic();
         sendNoContent(res);
       },
