@@ -21,6 +21,10 @@ export interface DashboardOptions {
   readonly heartbeatMs?: number;
   /** Default: the system clock (use the server's clock). */
   readonly clock?: Clock;
+  /** Traffic reporters kept at once (each is a peer); a new one beyond gets 429. Default 64. */
+  readonly maxReporters?: number;
+  /** How much traffic history the chart keeps. Default 5 minutes. */
+  readonly historyMs?: number;
   /** Where the page's files are (tests). Default: `src/dashboard/static/` of this package. */
   readonly staticDir?: string;
 }
@@ -50,7 +54,10 @@ const MAX_REPORT_BYTES = 256 * 1024;
 export function mountDashboard(server: RegistryServer, options: DashboardOptions = {}): Dashboard {
   const clock = options.clock ?? systemClock;
   const assets = loadAssets(options.staticDir);
-  const traffic = new TrafficBoard(clock);
+  const traffic = new TrafficBoard(clock, {
+    ...(options.maxReporters === undefined ? {} : { maxReporters: options.maxReporters }),
+    ...(options.historyMs === undefined ? {} : { spanMs: options.historyMs }),
+  });
   const feed = new DashboardFeed({
     state: server.state,
     traffic,
