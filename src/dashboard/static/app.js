@@ -86,14 +86,25 @@ function applyChange({ events, leases: changed }) {
   Object.assign(leases, changed);
 }
 
-/** Keeps a removed instance on the page for FADE_MS (the CSS fades it), then drops it. */
+/**
+ * Keeps a removed instance on the page for FADE_MS, fading (its opacity follows the time left,
+ * re-rendered a few times a second: the cards are rebuilt on each render, so a CSS animation would
+ * restart), then drops it.
+ */
 function fadeOut(service, instance) {
-  const key = `${service}/${instance.id}`;
-  leaving.set(key, { service, instance, until: Date.now() + FADE_MS });
-  setTimeout(() => {
-    if ((leaving.get(key)?.until ?? Infinity) <= Date.now()) leaving.delete(key);
-    schedule();
-  }, FADE_MS + 50);
+  leaving.set(`${service}/${instance.id}`, { service, instance, until: Date.now() + FADE_MS });
+  if (fading === undefined) fading = setInterval(fadeStep, 200);
+}
+
+let fading;
+function fadeStep() {
+  const now = Date.now();
+  for (const [key, l] of leaving) if (l.until <= now) leaving.delete(key);
+  if (leaving.size === 0) {
+    clearInterval(fading);
+    fading = undefined;
+  }
+  schedule();
 }
 
 function render() {
@@ -146,7 +157,7 @@ function renderServices() {
       const live = [...(services.get(name)?.values() ?? [])];
       const gone = [...leaving.values()]
         .filter((l) => l.service === name)
-        .map((l) => ({ ...l.instance, gone: true }));
+        .map((l) => ({ ...l.instance, gone: Math.max(0, l.until - Date.now()) / FADE_MS }));
       return renderService(name, [...live, ...gone]);
     }),
   );
@@ -162,8 +173,8 @@ function renderService(name, instances) {
     if (!zones.has(zone)) zones.set(zone, []);
     zones.get(zone).push(instance);
   }
-  const up = instances.filter((i) => i.status === 'UP' && !i.gone).length;
-  const present = instances.filter((i) => !i.gone).length;
+  const up = instances.filter((i) => i.status === 'UP' && i.gone === undefined).length;
+  const present = instances.filter((i) => i.gone === undefined).length;
   return el(
     'article',
     { class: 'service', 'data-service': name },
@@ -212,12 +223,13 @@ function renderInstance(service, instance) {
   return el(
     'div',
     {
-      class: `instance status-${instance.status}${instance.gone ? ' gone' : ''}`,
+      class: `instance status-${instance.status}${instance.gone === undefined ? '' : ' gone'}`,
       'data-instance': instance.id,
       'data-status': instance.status,
       ...(instance.locality.zone ? {} : { 'data-zone-unknown': 'true' }),
-      'data-gone': instance.gone === true,
-      title: instance.gone ? 'removed (lease expired or deregistered)' : undefined,
+      'data-gone': instance.gone !== undefined,
+      style: instance.gone === undefined ? undefined : `opacity: ${(0.15 + 0.85 * instance.gone).toFixed(2)}`,
+      title: instance.gone === undefined ? undefined : 'removed (lease expired or deregistered)',
     },
     el(
       'div',
