@@ -81,5 +81,6 @@ describe('TypeScript snippets in README.md and docs/', () => {
       return `${where}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
     });
     expect(problems).toEqual([]);
+    rmSync(OUT, { recursive: true, force: true }); // kept only when the check fails, to read them
   }, 180_000); // one tsc program over the package's declarations: slow on a busy machine
 });
