@@ -31,7 +31,7 @@
 
 // ── Calling services ────────────────────────────────────────────────────────────────────────────
 export { createClient, type Client } from './client/client.js';
-export type { ClientCallOptions, ClientFailMode, ClientOptions } from './client/options.js';
+export type { ClientCallOptions, ClientOptions } from './client/options.js';
 export type { ServiceClient } from './rpc/client/bind.js';
 export type { ClientInterceptor } from './rpc/client/interceptor.js';
 export type { ClientObserver } from './client/observer.js';
@@ -56,7 +56,7 @@ export type { OpenTelemetryOptions, OpenTelemetrySetting } from './observability
 export type { ListenOptions, RpcServer } from './rpc/server/server.js';
 export { shutdownOnSignals, type ShutdownSignalOptions } from './rpc/server/shutdown-signals.js';
 export type { CallContext, ServerInterceptor } from './rpc/server/context.js';
-export type { ClientTlsOptions, PeerIdentity, Pem, ServerTlsOptions } from './rpc/tls/index.js';
+export type { ClientTlsOptions, PeerIdentity, ServerTlsOptions } from './rpc/tls/index.js';
 
 // ── Registries and registration ─────────────────────────────────────────────────────────────────
 export { openRegistry, registryUrlFromEnv, type OpenRegistryOptions } from './backends/open.js';

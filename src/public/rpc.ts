@@ -24,6 +24,7 @@ export type { ImplementOptions } from '../rpc/server/implement.js';
 export { fullMethodName, type ParsedInputOf, type ReturnOf } from '../rpc/service/define.js';
 export { RpcConnection, type RpcConnectionOptions } from '../rpc/connection/rpc-connection.js';
 export type { KeepAliveOptions } from '../rpc/connection/keepalive.js';
+export type { Pem } from '../rpc/tls/index.js';
 export { jsonCodec, msgpackCodec, type Codec } from '../rpc/wire/codec.js';
 export type {
   CallOptions as TransportCallOptions,
