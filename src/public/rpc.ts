@@ -39,7 +39,9 @@ export { composeClient, withInterceptors, type ClientHandler } from '../rpc/clie
 export {
   AUTHORIZATION,
   bearerToken,
+  requireAuth,
   requireToken,
+  type RequireAuthOptions,
   type RequireTokenOptions,
 } from '../rpc/interceptors/auth.js';
 export { clientLogging, serverLogging, type LoggingOptions } from '../rpc/interceptors/logging.js';
