@@ -103,12 +103,13 @@ async function listenOrExplain(listen: () => Promise<RegistryServer>, port: numb
  */
 async function mountMetricsIfInstalled(server: RegistryServer, logger: Logger): Promise<Disposable> {
   try {
-    const [{ Registry }, { collectProcessMetrics }, { mountMetrics }, { collectXdsMetrics }] = await Promise.all([
-      import('prom-client'),
-      import('../../observability/metrics/process-metrics.js'),
-      import('../../observability/metrics/registry-server-metrics.js'),
-      import('../../observability/metrics/xds-metrics.js'),
-    ]);
+    const [{ Registry }, { collectProcessMetrics }, { mountMetrics }, { collectXdsMetrics }] =
+      await Promise.all([
+        import('prom-client'),
+        import('../../observability/metrics/process-metrics.js'),
+        import('../../observability/metrics/registry-server-metrics.js'),
+        import('../../observability/metrics/xds-metrics.js'),
+      ]);
     const metrics = new Registry();
     collectProcessMetrics(metrics);
     if (server.xds !== undefined) collectXdsMetrics(server.xds, metrics);

@@ -5,3 +5,4 @@ export { RouterMetrics, collectRouterMetrics } from './router-metrics.js';
 export { clientMetrics } from './client-metrics.js';
 export { mountMetrics, metricsRoute } from './registry-server-metrics.js';
 export { collectProcessMetrics } from './process-metrics.js';
+export { collectXdsMetrics } from './xds-metrics.js';

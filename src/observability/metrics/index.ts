@@ -35,6 +35,8 @@ export const mountMetrics: typeof api.mountMetrics = api.mountMetrics;
 export const metricsRoute: typeof api.metricsRoute = api.metricsRoute;
 /** {@inheritDoc collectProcessMetrics} */
 export const collectProcessMetrics: typeof api.collectProcessMetrics = api.collectProcessMetrics;
+/** {@inheritDoc collectXdsMetrics} */
+export const collectXdsMetrics: typeof api.collectXdsMetrics = api.collectXdsMetrics;
 /** {@inheritDoc collectRouterMetrics} */
 export const collectRouterMetrics: typeof api.collectRouterMetrics = api.collectRouterMetrics;
 /** {@inheritDoc RouterMetrics} */
