@@ -50,14 +50,17 @@ export class RegistrationBreaker {
 
   /** An attempt succeeded: closed again, failures forgotten. */
   success(): void {
-    if (this.state === 'open') return; // attempts wait while open; a late answer does not close it
-    this.machine.onSuccess(this.clock.now());
+    const state = this.state;
+    if (state === 'open') return; // attempts wait while open; a late answer does not close it
+    // One attempt at a time: an attempt that ends while half-open is the probe.
+    this.machine.onSuccess(this.clock.now(), state === 'half-open');
   }
 
   /** An attempt failed; returns true when this failure opened the breaker. */
   failure(): boolean {
-    if (this.state === 'open') return false;
-    this.machine.onFailure(this.clock.now());
+    const state = this.state;
+    if (state === 'open') return false;
+    this.machine.onFailure(this.clock.now(), state === 'half-open');
     return this.machine.state === 'open';
   }
 }
