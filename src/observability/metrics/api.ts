@@ -6,3 +6,6 @@ export { clientMetrics } from './client-metrics.js';
 export { mountMetrics, metricsRoute } from './registry-server-metrics.js';
 export { collectProcessMetrics } from './process-metrics.js';
 export { collectXdsMetrics } from './xds-metrics.js';
+export { registrarMetrics } from './registrar-metrics.js';
+export { serveMetrics } from './serve.js';
+export { CounterFamily, GaugeFamily, HistogramFamily } from './cells.js';

@@ -35,6 +35,20 @@ export const mountMetrics: typeof api.mountMetrics = api.mountMetrics;
 export const metricsRoute: typeof api.metricsRoute = api.metricsRoute;
 /** {@inheritDoc collectProcessMetrics} */
 export const collectProcessMetrics: typeof api.collectProcessMetrics = api.collectProcessMetrics;
+/** {@inheritDoc registrarMetrics} */
+export const registrarMetrics: typeof api.registrarMetrics = api.registrarMetrics;
+/** {@inheritDoc serveMetrics} */
+export const serveMetrics: typeof api.serveMetrics = api.serveMetrics;
+/** {@inheritDoc CounterFamily} */
+export const CounterFamily: typeof api.CounterFamily = api.CounterFamily;
+export type CounterFamily = InstanceType<typeof api.CounterFamily>;
+/** {@inheritDoc GaugeFamily} */
+export const GaugeFamily: typeof api.GaugeFamily = api.GaugeFamily;
+export type GaugeFamily = InstanceType<typeof api.GaugeFamily>;
+/** {@inheritDoc HistogramFamily} */
+export const HistogramFamily: typeof api.HistogramFamily = api.HistogramFamily;
+export type HistogramFamily = InstanceType<typeof api.HistogramFamily>;
+export type { MetricsEndpoint, ServeMetricsOptions } from './serve.js';
 /** {@inheritDoc collectXdsMetrics} */
 export const collectXdsMetrics: typeof api.collectXdsMetrics = api.collectXdsMetrics;
 /** {@inheritDoc collectRouterMetrics} */

@@ -5,6 +5,8 @@
  */
 export { traceClient, traceServer, type TraceClientOptions, type TraceOptions } from './propagation.js';
 export { currentTrace, withTrace } from './context.js';
+export { openTelemetryServer } from '../otel/server.js';
+export { resolveOpenTelemetry } from '../otel/load.js';
 export type { SpanEnd, SpanRecord, TraceHooks } from './span.js';
 export {
   formatTraceparent,
