@@ -51,7 +51,11 @@ export {
   type ServiceHandlers,
   type ServiceImplementation,
 } from './rpc/server/implement.js';
-export { createServer, type ProximaServerOptions, type ServerMetricsOptions } from './client/service-server.js';
+export {
+  createServer,
+  type ProximaServerOptions,
+  type ServerMetricsOptions,
+} from './client/service-server.js';
 export type { OpenTelemetryOptions, OpenTelemetrySetting } from './observability/otel/load.js';
 export type { ListenOptions, RpcServer } from './rpc/server/server.js';
 export { shutdownOnSignals, type ShutdownSignalOptions } from './rpc/server/shutdown-signals.js';
