@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { z } from 'zod';
- * import { createClient, createServer, defineService, implement, method, shutdownOnSignals } from 'proxima';
+ * import { createClient, createServer, defineService, implement, method, shutdownOnSignals } from '@proxima-rpc/proxima';
  *
  * export const UserApi = defineService('users', {
  *   get: method({ input: z.object({ id: z.string() }), output: z.object({ name: z.string() }), idempotent: true }),
@@ -78,7 +78,7 @@ export type { Locality } from './core/locality.js';
 export type { TopologyOptions } from './topology/index.js';
 export { formatRoutingTable, type RoutingTable } from './routing/explain.js';
 
-// Building blocks live on subpaths: `proxima/rpc` (server, connection, codecs, interceptors),
-// `proxima/routing` (discoverer, router, balancers, prober), `proxima/resilience` (call policy,
-// retry budget, deadlines), `proxima/simulate`, and the integrations `proxima/grpc`,
-// `proxima/http`, `proxima/etcd`, `proxima/metrics`, `proxima/tracing`.
+// Building blocks live on subpaths: `@proxima-rpc/proxima/rpc` (server, connection, codecs, interceptors),
+// `@proxima-rpc/proxima/routing` (discoverer, router, balancers, prober), `@proxima-rpc/proxima/resilience` (call policy,
+// retry budget, deadlines), `@proxima-rpc/proxima/simulate`, and the integrations `@proxima-rpc/proxima/grpc`,
+// `@proxima-rpc/proxima/http`, `@proxima-rpc/proxima/etcd`, `@proxima-rpc/proxima/metrics`, `@proxima-rpc/proxima/tracing`.

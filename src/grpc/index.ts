@@ -1,5 +1,5 @@
 /**
- * gRPC through Proxima (`proxima/grpc`): a grpc-js resolver for `proxima:///service` and the
+ * gRPC through Proxima (`@proxima-rpc/proxima/grpc`): a grpc-js resolver for `proxima:///service` and the
  * locality-aware `proxima` load-balancing policy it selects.
  *
  * `@grpc/grpc-js` is an optional peer dependency: the application installs it (so its channels and

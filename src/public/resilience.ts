@@ -1,5 +1,5 @@
 /**
- * Call policy building blocks (`proxima/resilience`): fail modes, retries gated by a retry budget,
+ * Call policy building blocks (`@proxima-rpc/proxima/resilience`): fail modes, retries gated by a retry budget,
  * hedging, and deadlines that propagate through async calls. `createClient` runs every call
  * through these; use them directly to put the same policy around another transport.
  */

@@ -1,5 +1,5 @@
 /**
- * Discovery and routing building blocks (`proxima/routing`), for callers that route their own
+ * Discovery and routing building blocks (`@proxima-rpc/proxima/routing`), for callers that route their own
  * transport: the shared watch-driven discoverer, the locality-tier router and its pickers, the
  * balancers, and the RTT prober. `createClient` composes exactly these.
  */

@@ -1,5 +1,5 @@
 /**
- * Proxima RPC's building blocks (`proxima/rpc`), for programs that compose their own client or
+ * Proxima RPC's building blocks (`@proxima-rpc/proxima/rpc`), for programs that compose their own client or
  * server instead of `createClient` / `createServer`: the server class and its registration hook,
  * one connection to one endpoint (no discovery), codecs, binding a service definition to any
  * caller, interceptor composition, and the built-in interceptors (bearer tokens, logging, rate

@@ -1,5 +1,5 @@
 /**
- * The routing simulator (`proxima/simulate`): runs the real router, balancers and call policies on
+ * The routing simulator (`@proxima-rpc/proxima/simulate`): runs the real router, balancers and call policies on
  * virtual time against a modelled topology (zones, latency, faults), for comparing policies
  * before a rollout. `proxima simulate` is its command line.
  */

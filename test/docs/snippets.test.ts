@@ -4,7 +4,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 // Every TypeScript snippet of the README and docs/ is type-checked, strict, against the package as
-// an application sees it: `import … from 'proxima'` resolves through package.json `exports` to the
+// an application sees it: `import … from '@proxima-rpc/proxima'` resolves through package.json `exports` to the
 // built declarations in dist/ (run `npm run build` first; `npm test` does). Snippets are written
 // under .tmp/ inside the package so that the package name resolves to this package.
 

@@ -1,5 +1,5 @@
 /**
- * The etcd v3 registry backend (`proxima/etcd`): one lease per process session, one key per
+ * The etcd v3 registry backend (`@proxima-rpc/proxima/etcd`): one lease per process session, one key per
  * instance under a prefix, prefix watches resumed at revision + 1 (docs/etcd-layout.md).
  * `openRegistry('etcd://h1:2379,h2:2379')` loads it on demand; import it directly to construct an
  * {@link EtcdRegistry} with options a URL cannot carry.

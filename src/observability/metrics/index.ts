@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics (`proxima/metrics`), always into a prom-client `Registry` the application
+ * Prometheus metrics (`@proxima-rpc/proxima/metrics`), always into a prom-client `Registry` the application
  * passes in: client calls and picks by zone pair, server calls, the router's tiers and ejections,
  * the registry server's size and watches, and process metrics. See docs/observability.md.
  *
@@ -10,7 +10,7 @@
  * @example
  * ```ts
  * import { Registry } from 'prom-client';
- * import { clientMetrics, metricsInterceptor } from 'proxima/metrics';
+ * import { clientMetrics, metricsInterceptor } from '@proxima-rpc/proxima/metrics';
  *
  * const metrics = new Registry();
  * const client = await createClient({

@@ -1,5 +1,5 @@
 /**
- * W3C trace context carried in RPC metadata (`proxima/tracing`), with no tracing SDK: interceptors
+ * W3C trace context carried in RPC metadata (`@proxima-rpc/proxima/tracing`), with no tracing SDK: interceptors
  * that continue or start a trace on each call, the current trace of an async context, and the
  * `traceparent` header codec. See docs/observability.md.
  */
