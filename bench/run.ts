@@ -18,6 +18,12 @@ interface Bench {
 
 const BENCHES: readonly Bench[] = [
   {
+    name: 'import',
+    what: "cold import of the package's entry points, fresh processes alternating",
+    args: ['bench/import/cold-import.ts'],
+    recordable: true,
+  },
+  {
     name: 'rpc',
     what: 'Proxima RPC (connection and full client stack) vs raw TCP floor vs Moleculer vs @grpc/grpc-js, C = 1 and 64',
     args: ['bench/rpc/run.ts', '--rounds', '3', '--duration', '3000'],

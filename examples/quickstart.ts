@@ -1,7 +1,14 @@
 // A service and a caller in one file (they would be two programs). Start a registry first:
 //   npx proxima registry            (or set PROXIMA_REGISTRY to an http:// or etcd:// URL)
 import { z } from 'zod';
-import { createClient, createServer, defineService, formatRoutingTable, implement, method } from 'proxima';
+import {
+  createClient,
+  createServer,
+  defineService,
+  formatRoutingTable,
+  implement,
+  method,
+} from '@proxima-rpc/proxima';
 
 const registry = process.env.PROXIMA_REGISTRY ?? 'http://127.0.0.1:7070';
 const here = { region: 'eu-west', zone: 'eu-west-1a' };

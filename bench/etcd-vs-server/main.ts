@@ -10,7 +10,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { openRegistry } from '../../src/registry/open.js';
+import { openRegistry } from '../../src/backends/open.js';
 import type { Registry } from '../../src/registry/registry.js';
 import { EtcdCluster } from '../../test/support/etcd.js';
 import { freePort } from '../../test/support/ports.js';

@@ -9,7 +9,7 @@ import { request } from 'node:http';
 import { pino } from 'pino';
 import { HttpRegistry } from '../../src/backends/http/index.js';
 import { MemoryRegistry } from '../../src/backends/memory/index.js';
-import { openRegistry } from '../../src/registry/open.js';
+import { openRegistry } from '../../src/backends/open.js';
 import type { Registry } from '../../src/registry/registry.js';
 import { startRegistryServer } from '../../src/server/index.js';
 import { EtcdCluster } from '../../test/support/etcd.js';

@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { openRegistry } from '../../src/registry/open.js';
+import { openRegistry } from '../../src/backends/open.js';
 import { startRegistryServer } from '../../src/server/server.js';
 import { xdsBootstrap } from '../../src/xds/bootstrap.js';
 import { startWhoServer } from '../../test/grpc/who-server.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { invalidArgument, isProximaError } from '../core/errors.js';
-import { openRegistry, registryUrlFromEnv } from '../registry/open.js';
+import { openRegistry, registryUrlFromEnv } from '../backends/open.js';
 import type { Registry } from '../registry/registry.js';
 import type { CommandContext } from './command.js';
 import type { FlagSpec } from './flags.js';

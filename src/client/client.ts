@@ -6,7 +6,7 @@ import { ProximaError, toProximaError } from '../core/errors.js';
 import type { Locality } from '../core/locality.js';
 import { systemRandom } from '../core/random.js';
 import { createDiscoverer, type Discoverer } from '../discovery/discoverer.js';
-import { openRegistry } from '../registry/open.js';
+import { openRegistry } from '../backends/open.js';
 import type { Registry } from '../registry/registry.js';
 import { executeCall } from '../resilience/execute-call.js';
 import type { Attempt, BroadcastReply, CallPolicy } from '../resilience/policy.js';

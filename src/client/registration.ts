@@ -1,6 +1,6 @@
 import { type Clock, sleep, systemClock } from '../core/clock.js';
 import { TLS_METADATA_KEY } from '../core/instance.js';
-import { openRegistry } from '../registry/open.js';
+import { openRegistry } from '../backends/open.js';
 import type { Registry } from '../registry/registry.js';
 import { startRegistrar, type Registrar } from '../registrar/registrar.js';
 import type { RegistrarInstanceInput, RegistrarOptions } from '../registrar/options.js';

@@ -1,9 +1,10 @@
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { invalidArgument } from '../core/errors.js';
 import { type OpenTelemetrySetting, type Otel, resolveOpenTelemetry } from '../observability/otel/load.js';
 import { openTelemetryServer } from '../observability/otel/server.js';
 import type { ServerHandler, ServerInterceptor } from '../rpc/server/context.js';
 import { collectProcessMetrics } from '../observability/metrics/process-metrics.js';
+import { requirePromClient } from '../observability/metrics/prom-client.js';
 import { serverMetrics } from '../observability/metrics/rpc-metrics.js';
 import { type MetricsEndpoint, serveMetrics } from '../observability/metrics/serve.js';
 import {
@@ -163,7 +164,7 @@ function afterReady(hook: RegistrarHook | undefined, ready: Promise<void>): Regi
 }
 
 function processRegistry(): Registry {
-  const registry = new Registry();
+  const registry = new (requirePromClient('createServer({ metrics })').Registry)();
   collectProcessMetrics(registry);
   return registry;
 }

@@ -4,6 +4,7 @@ import type { Instance } from '../core/instance.js';
 import type { WatchEvent } from '../registry/registry.js';
 import { SseStream } from '../server/sse.js';
 import type { RegistryState } from '../server/state.js';
+import type { HistoryPoint } from './history.js';
 import type { TrafficBoard, TrafficReport } from './traffic.js';
 
 /** Lease of one instance as the page shows it, keyed `service/id`. */
@@ -18,6 +19,12 @@ export interface DashboardSnapshot {
   readonly services: Readonly<Record<string, readonly Instance[]>>;
   readonly leases: Readonly<Record<string, LeaseView>>;
   readonly traffic: readonly TrafficReport[];
+  /** The last minutes of traffic, one point per second (the chart). */
+  readonly history: readonly HistoryPoint[];
+  /** Changes committed since the server started (the revision counts them). */
+  readonly changes: number;
+  /** How long ago the last change was committed; absent before the first. */
+  readonly lastChangeAgoMs?: number;
 }
 
 export interface FeedOptions {
@@ -47,6 +54,7 @@ export class DashboardFeed implements Disposable {
   private readonly subscription: Disposable;
   private tick: TimerHandle | undefined;
   private sequence = 0;
+  private lastChangeAt: number | undefined;
 
   constructor(private readonly options: FeedOptions) {
     this.subscription = options.state.store.onCommit((events) => this.onCommit(events));
@@ -71,21 +79,27 @@ export class DashboardFeed implements Disposable {
     this.schedule();
   }
 
-  /** Pushes the current traffic reports to every page. */
+  /** Pushes the current traffic reports, and the newest point of the chart, to every page. */
   publishTraffic(): void {
     this.broadcast('traffic', this.options.traffic.current());
+    const point = this.options.traffic.history().at(-1);
+    if (point !== undefined) this.broadcast('history', point);
   }
 
   snapshot(readable: Readable = everything): DashboardSnapshot {
     const { state } = this.options;
     const services: Record<string, readonly Instance[]> = {};
     for (const name of state.services()) if (readable(name)) services[name] = state.list(name).instances;
-    return {
+    const snapshot: DashboardSnapshot = {
       revision: state.revision,
       services,
       leases: this.leases(readable),
       traffic: this.options.traffic.current(),
+      history: this.options.traffic.history(),
+      changes: state.store.revision,
     };
+    if (this.lastChangeAt === undefined) return snapshot;
+    return { ...snapshot, lastChangeAgoMs: this.options.clock.now() - this.lastChangeAt };
   }
 
   [Symbol.dispose](): void {
@@ -97,6 +111,7 @@ export class DashboardFeed implements Disposable {
   }
 
   private onCommit(events: readonly WatchEvent[]): void {
+    this.lastChangeAt = this.options.clock.now();
     if (this.streams.size === 0) return;
     const base = this.options.state.revisionBase;
     const outward = events.map((e) => ({ ...e, revision: e.revision + base }));

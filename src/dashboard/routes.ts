@@ -22,6 +22,10 @@ export interface DashboardOptions {
   readonly heartbeatMs?: number;
   /** Default: the system clock (use the server's clock). */
   readonly clock?: Clock;
+  /** Traffic reporters kept at once (each is a peer); a new one beyond gets 429. Default 64. */
+  readonly maxReporters?: number;
+  /** How much traffic history the chart keeps. Default 5 minutes. */
+  readonly historyMs?: number;
   /** Where the page's files are (tests). Default: `src/dashboard/static/` of this package. */
   readonly staticDir?: string;
 }
@@ -51,7 +55,10 @@ const MAX_REPORT_BYTES = 256 * 1024;
 export function mountDashboard(server: RegistryServer, options: DashboardOptions = {}): Dashboard {
   const clock = options.clock ?? systemClock;
   const assets = loadAssets(options.staticDir);
-  const traffic = new TrafficBoard(clock);
+  const traffic = new TrafficBoard(clock, {
+    ...(options.maxReporters === undefined ? {} : { maxReporters: options.maxReporters }),
+    ...(options.historyMs === undefined ? {} : { spanMs: options.historyMs }),
+  });
   const feed = new DashboardFeed({
     state: server.state,
     traffic,
@@ -60,8 +67,11 @@ export function mountDashboard(server: RegistryServer, options: DashboardOptions
     heartbeatMs: options.heartbeatMs ?? 10_000,
   });
   const index = requireAsset(assets, 'index.html');
+  const favicon = requireAsset(assets, 'favicon.svg');
   const routes: Route[] = [
     { method: 'GET', path: '/ui', handler: ({ res }) => sendAsset(res, index) },
+    // Browsers ask for /favicon.ico whatever the page says; an SVG answers it as well.
+    { method: 'GET', path: '/favicon.ico', handler: ({ res }) => sendAsset(res, favicon) },
     {
       method: 'GET',
       path: '/ui/events',
@@ -91,7 +101,9 @@ export function mountDashboard(server: RegistryServer, options: DashboardOptions
       path: '/ui/api/traffic',
       handler: async ({ req, res }) => {
         if (server.auth.requiresToken) requireAccess(server.auth.authenticate(req), { access: 'write' });
-        traffic.put(parseTrafficReport(await readJsonBody(req, MAX_REPORT_BYTES)));
+        if (!traffic.put(parseTrafficReport(await readJsonBody(req, MAX_REPORT_BYTES)))) {
+          throw new HttpError(429, ErrorCode.RESOURCE_EXHAUSTED, 'too many traffic reporters at once');
+        }
         feed.publishTraffic();
         sendNoContent(res);
       },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../core/clock.js';
 import { parseWith } from '../core/validate.js';
+import { type HistoryPoint, TrafficHistory, type TrafficHistoryOptions } from './history.js';
 
 const zoneName = z.string().max(200);
 const ms = z.number().finite().nonnegative();
@@ -54,20 +55,45 @@ export function parseTrafficReport(input: unknown): TrafficReport {
   return parseWith(trafficReportSchema, input, 'body');
 }
 
+/** Bounds of a {@link TrafficBoard}. */
+export interface TrafficBoardOptions extends TrafficHistoryOptions {
+  /** A reporter silent this long is forgotten. Default 5 s. */
+  readonly staleMs?: number;
+  /** Reporters kept at once (they are peers: each new name takes memory). Default 64. */
+  readonly maxReporters?: number;
+}
+
 /**
- * The newest report of each reporter. A reporter that stopped sending is forgotten after
- * `staleMs`, so a dead demo client does not leave a frozen matrix on the page.
+ * The newest report of each reporter, and the last minutes of them as a {@link TrafficHistory}.
+ * A reporter that stopped sending is forgotten after `staleMs`, so a dead demo client does not
+ * leave a frozen matrix on the page.
  */
 export class TrafficBoard {
   private readonly reports = new Map<string, { report: TrafficReport; at: number }>();
+  private readonly trail: TrafficHistory;
+  private readonly staleMs: number;
+  private readonly maxReporters: number;
 
   constructor(
     private readonly clock: Clock,
-    private readonly staleMs = 5_000,
-  ) {}
+    options: TrafficBoardOptions = {},
+  ) {
+    this.staleMs = options.staleMs ?? 5_000;
+    this.maxReporters = options.maxReporters ?? 64;
+    this.trail = new TrafficHistory(options);
+  }
 
-  put(report: TrafficReport): void {
+  /** Keeps `report`; false (nothing kept) when it comes from a new reporter and the board is full. */
+  put(report: TrafficReport): boolean {
+    if (!this.reports.has(report.reporter) && this.current().length >= this.maxReporters) return false;
     this.reports.set(report.reporter, { report, at: this.clock.now() });
+    this.trail.add(report, this.clock.wallNow());
+    return true;
+  }
+
+  /** One point per second of the last minutes, oldest first. */
+  history(): readonly HistoryPoint[] {
+    return this.trail.list();
   }
 
   /** The live reports, oldest reporters dropped. */

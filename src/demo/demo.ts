@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { mountDashboard } from '../dashboard/routes.js';
-import { ProximaError, isProximaError } from '../core/errors.js';
+import { ProximaError, invalidArgument, isProximaError } from '../core/errors.js';
 import { startRegistryServer, type RegistryServer } from '../server/server.js';
 import { Fleet } from './fleet.js';
 import { listenForKeys, KEY_HELP } from './keys.js';
@@ -53,6 +53,7 @@ const READY_TIMEOUT_MS = 60_000;
  */
 export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoResult> {
   const out = (text: string): void => void io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  out('proxima demo: starting the registry and its dashboard…');
   const server = await listen(options, io.logger);
   const dashboard = mountDashboard(server, { acceptTraffic: true });
   out(`proxima demo: registry ${server.url}`);
@@ -95,6 +96,10 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
       '--expect',
       String(fleet.ids.length),
     ]);
+    out(
+      `proxima demo: starting ${fleet.ids.length} instances (${options.perZone} in each of ` +
+        `${DEMO_ZONES.map(placeLabel).join(', ')}) and a load client in ${caller}…`,
+    );
     // The client starts while the fleet does; it sends nothing before `start`.
     const startup = Promise.all([fleet.startAll(), load.waitForEvent('ready', READY_TIMEOUT_MS)]);
     const interrupted = new Promise<'interrupted'>((resolve) => {
@@ -107,6 +112,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     }
     load.send('start');
     out(`load: ${options.rate} calls/s from ${caller} (pid ${load.pid})`);
+    out('proxima demo: client running; one table row per second (share of calls answered by each zone):');
     t0 = performance.now();
 
     const table = new LiveTable(DEMO_ZONES.map(placeLabel), out);
@@ -216,7 +222,10 @@ async function listen(options: DemoOptions, logger: Logger): Promise<RegistrySer
     return await startRegistryServer({ host: options.host, port: options.port, logger: quiet });
   } catch (error) {
     const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
-    if (!inUse || options.portExplicit) {
+    if (inUse && options.portExplicit) {
+      throw invalidArgument('--port', `port ${options.port} is in use; pass --port 0 for any free port`);
+    }
+    if (!inUse) {
       throw isProximaError(error)
         ? error
         : new ProximaError(

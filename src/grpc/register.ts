@@ -50,7 +50,7 @@ const schemeSchema = z
  * @example
  * ```ts
  * import * as grpc from '@grpc/grpc-js';
- * import { registerProximaResolver } from 'proxima/grpc';
+ * import { registerProximaResolver } from '@proxima-rpc/proxima/grpc';
  *
  * await using proxima = await registerProximaResolver({
  *   registry: 'http://127.0.0.1:7070',

@@ -10,7 +10,7 @@ import { parseWith } from '../core/validate.js';
 import { createDiscoverer, type Discoverer } from '../discovery/discoverer.js';
 import type { DiscoveryLogger } from '../discovery/logger.js';
 import type { SelfPreservationOptions } from '../discovery/self-preservation.js';
-import { openRegistry } from '../registry/open.js';
+import { openRegistry } from '../backends/open.js';
 import type { Registry } from '../registry/registry.js';
 import type { RouterOptionsInput } from '../routing/options.js';
 import { type RouteProbeOptions, ServiceRoutes, type ServiceRoutesDeps } from '../routing/service-routes.js';

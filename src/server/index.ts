@@ -10,7 +10,7 @@ export {
   type RegistryServerOptions,
   type RegistryXdsOptions,
 } from './options.js';
-export { Router, type Route, type RouteContext, type RouteHandler } from './router.js';
+export { RouteTable, type Route, type RouteContext, type RouteHandler } from './router.js';
 export { HttpError, readJsonBody, sendJson, sendError, sendNoContent } from './http-io.js';
 export {
   allowAll,

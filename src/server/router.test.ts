@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { isProximaError } from '../core/errors.js';
 import { HttpError } from './http-io.js';
-import { Router } from './router.js';
+import { RouteTable } from './router.js';
 
 const noop = (): void => undefined;
 
-describe('Router', () => {
-  const router = new Router().mount(
+describe('RouteTable', () => {
+  const router = new RouteTable().mount(
     { method: 'GET', path: '/v1/services/:service', handler: noop },
     { method: 'DELETE', path: '/v1/services/:service/instances/:id', handler: noop },
     { method: 'GET', path: '/ui/*', handler: noop },
@@ -28,7 +28,7 @@ describe('Router', () => {
     expect(wrong).toEqual({ kind: 'wrong-method', allow: ['GET'] });
     const error = (() => {
       try {
-        Router.refuse(wrong, 'POST', '/v1/services/users');
+        RouteTable.refuse(wrong, 'POST', '/v1/services/users');
       } catch (e) {
         return e;
       }
@@ -38,7 +38,7 @@ describe('Router', () => {
   });
 
   it('replaces a route mounted again with the same method and path', () => {
-    const replaced = new Router().mount({ method: 'GET', path: '/x', handler: noop });
+    const replaced = new RouteTable().mount({ method: 'GET', path: '/x', handler: noop });
     const other = (): void => undefined;
     replaced.mount({ method: 'GET', path: '/x', handler: other });
     const match = replaced.match('GET', '/x');

@@ -35,14 +35,14 @@ export type RouteMatch =
 
 /**
  * The server's route table. Small on purpose: `/metrics`, the dashboard (`/ui`) and admin routes
- * are added with {@link Router.mount} by the modules that own them, without touching the server.
+ * are added with {@link RouteTable.mount} by the modules that own them, without touching the server.
  *
  * @example
  * ```ts
  * server.router.mount({ method: 'GET', path: '/metrics', handler: ({ res }) => res.end(text) });
  * ```
  */
-export class Router {
+export class RouteTable {
   private readonly routes: CompiledRoute[] = [];
 
   /** Adds routes; a later route with the same method and pattern replaces the earlier one. */

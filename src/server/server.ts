@@ -6,14 +6,14 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { systemClock } from '../core/clock.js';
 import { Emitter, type Event } from '../core/event.js';
 import { joinAddress } from '../core/instance.js';
 import { sendError, statusOf } from './http-io.js';
 import { registryChecks } from './checks/registry-checks.js';
 import { checkOptions, type RegistryServerOptions } from './options.js';
-import { Router } from './router.js';
+import { RouteTable } from './router.js';
 import { adminRoutes } from './routes/admin.js';
 import type { ApiDeps } from './routes/api-deps.js';
 import { healthRoutes } from './routes/health.js';
@@ -38,7 +38,7 @@ export interface RegistryServer extends AsyncDisposable {
   /** The bound port (useful with `port: 0`). */
   readonly port: number;
   /** The route table: mount `/metrics`, `/ui` and friends here. */
-  readonly router: Router;
+  readonly router: RouteTable;
   /** The xDS server, when `xds` was given. */
   readonly xds: XdsServer | undefined;
   /** The registry state behind the API (for metrics and the dashboard). */
@@ -81,7 +81,8 @@ export interface ServedRequest {
 export async function startRegistryServer(options: RegistryServerOptions = {}): Promise<RegistryServer> {
   const checked = checkOptions(options);
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? pino({ name: 'proxima-registry' });
+  // pino loads only when no logger is given: importing the package must not pay for it.
+  const logger = options.logger ?? (await import('pino')).pino({ name: 'proxima-registry' });
   const state = new RegistryState({
     clock,
     ...(checked.historyLimit === undefined ? {} : { historyLimit: checked.historyLimit }),
@@ -109,7 +110,7 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
     heartbeatMs: checked.heartbeatMs,
     closing: closing.signal,
   };
-  const router = new Router().mount(
+  const router = new RouteTable().mount(
     ...healthRoutes(deps, clock.now()),
     ...leaseRoutes(deps),
     ...instanceRoutes(deps),
@@ -127,7 +128,7 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
       if (requests.size > 0)
         requests.emit({ req, res, route: match.kind === 'found' ? match.route.path : undefined });
       guardRequest(req, allowedHosts);
-      if (match.kind !== 'found') Router.refuse(match, method, url.pathname);
+      if (match.kind !== 'found') RouteTable.refuse(match, method, url.pathname);
       await match.route.handler({ req, res, params: match.params, query: url.searchParams });
     } catch (thrown) {
       const error = sendError(res, thrown);

@@ -17,7 +17,7 @@ afterEach(async () => {
 
 describe('the package entry point', () => {
   it('runs the documented example: a registered server and a typed client', async () => {
-    const registry = new proxima.MemoryRegistry();
+    const registry = await proxima.openRegistry('memory:');
     cleanup.push(() => registry.close());
     const server = proxima.createServer({
       services: [proxima.implement(UserApi, { get: ({ id }) => ({ name: `user ${id}` }) })],
@@ -40,20 +40,13 @@ describe('the package entry point', () => {
       'createServer',
       'defineService',
       'implement',
-      'bind',
       'shutdownOnSignals',
-      'registerOnListen',
       'openRegistry',
       'startRegistrar',
       'startRegistryServer',
-      'createDiscoverer',
-      'createRouter',
-      'executeCall',
-      'RetryBudget',
-      'Deadline',
-      'withDeadline',
+      'mountDashboard',
+      'formatRoutingTable',
       'ProximaError',
-      'RpcConnection',
     ]) {
       expect(proxima, name).toHaveProperty(name);
     }

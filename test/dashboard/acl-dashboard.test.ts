@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpRegistry } from '../../src/backends/http/index.js';
-import { mountDashboard } from '../../src/dashboard/index.js';
+import { mountDashboard } from '../../src/dashboard/routes.js';
 import { startRegistryServer, type RegistryServer } from '../../src/server/index.js';
 import { aclFor, makeTokens, type Tokens } from '../server/acl-fixture.js';
 import { artifact, launchChromium } from './browser.js';

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessGroup, eventually, isDead, type OwnedProcess } from '../support/processes.js';
 import { artifact, launchChromium } from './browser.js';
 
+/** The README's screenshot, taken by this test (docs/img/). */
+const DOCS_SCREENSHOT = new URL('../../docs/img/dashboard.png', import.meta.url).pathname;
+
 /**
  * The dashboard in a real browser, fed by a real `proxima demo`: nine instance processes in three
  * zones, a load client in eu-west/a. Assertions are on the DOM; screenshots land in test-artifacts/.
@@ -82,12 +85,56 @@ describe('dashboard with the live demo (Chromium)', () => {
     const pid = pids.get('eu-west-b-2') as number;
     process.kill(pid, 'SIGKILL');
     await demo.waitForLine(`instance eu-west-b-2 (pid ${pid}) exited`, 10_000);
-    // Its lease (3 s) expires; the delete arrives over the stream, no reload.
+    // Its lease (3 s) expires; the delete arrives over the stream, no reload. It fades out for a
+    // few seconds (marked data-gone, not counted as up) before it leaves the page.
+    await page.waitForSelector('[data-instance="eu-west-b-2"][data-gone]', { timeout: 20_000 });
+    expect(await page.textContent('[data-service="echo"] h3 .muted')).toBe(' 8/8 up');
     await page.waitForSelector('[data-instance="eu-west-b-2"]', { state: 'detached', timeout: 20_000 });
     expect(await page.$$eval('[data-instance]', (n) => n.length)).toBe(8);
     expect(await page.$$eval('[data-zone="eu-west/b"] [data-instance]', (n) => n.length)).toBe(2);
     expect(await page.getAttribute('#conn', 'data-state')).toBe('live');
     await page.screenshot({ path: artifact('dashboard-instance-killed.png'), fullPage: true });
+  });
+
+  it('says how many changes there were and how long ago the last one was, and has a favicon', async () => {
+    expect(await page.textContent('#revision')).toMatch(/^\d+ changes?, last \d+ (s|min) ago$/);
+    expect(await page.getAttribute('#revision', 'title')).toMatch(/^revision \d+$/);
+    const icon = await fetch(new URL('/favicon.ico', url));
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await page.getAttribute('link[rel="icon"]', 'href')).toBe('/ui/favicon.svg');
+  });
+
+  it("charts the failover: after the caller's zone is killed, calls/s move to the next zone", async () => {
+    const line = (zone: string): Promise<number> =>
+      page
+        .$eval(`#chart path[data-series="${zone}"]`, (p) => Number(p.getAttribute('data-last')))
+        .catch(() => 0);
+    await eventually(async () => (await line('eu-west/a')) > 50, 20_000);
+    const bBefore = await line('eu-west/b');
+    const before = Number(await page.getAttribute('#chart', 'data-points'));
+    const killedAt = Date.now();
+    for (const id of ['eu-west-a-1', 'eu-west-a-2', 'eu-west-a-3'])
+      process.kill(pids.get(id) as number, 'SIGKILL');
+    // The chart keeps drawing after the kill, and now shows the calls answered in eu-west/b.
+    await eventually(
+      async () => (await line('eu-west/a')) === 0 && (await line('eu-west/b')) > bBefore + 50,
+      30_000,
+    );
+    expect(Number(await page.getAttribute('#chart', 'data-points'))).toBeGreaterThan(before);
+    expect(Number(await page.getAttribute('#chart', 'data-last-t'))).toBeGreaterThan(killedAt - 1_000);
+    // The history still holds the minutes before the kill: the failover is visible afterwards.
+    const paths = await page.$$eval('#chart path[data-series]', (nodes) =>
+      nodes.map((n) => n.getAttribute('data-series')),
+    );
+    expect(paths).toEqual(expect.arrayContaining(['eu-west/a', 'eu-west/b']));
+    const shown = Number(await page.getAttribute('#chart', 'data-points'));
+    await eventually(
+      async () => Number(await page.getAttribute('#chart', 'data-points')) > shown + 1,
+      10_000,
+    );
+    await page.screenshot({ path: artifact('dashboard-failover.png'), fullPage: true });
+    await page.screenshot({ path: DOCS_SCREENSHOT, fullPage: true });
   });
 
   it('stops every process it started on SIGINT', async () => {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInstance } from '../../src/core/instance.js';
-import { openRegistry } from '../../src/registry/open.js';
+import { openRegistry } from '../../src/backends/open.js';
 import { WatchRecorder } from '../../src/registry/testing/watch-recorder.js';
 import { EtcdCluster } from '../support/etcd.js';
 import { freePort } from '../support/ports.js';

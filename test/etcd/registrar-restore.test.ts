@@ -5,7 +5,7 @@ import { systemClock } from '../../src/core/clock.js';
 import type { InstanceLossEvent } from '../../src/registrar/events.js';
 import { startRegistrar } from '../../src/registrar/index.js';
 import { OutageRegistry } from '../../src/registrar/testing/outage-registry.js';
-import { openRegistry } from '../../src/registry/open.js';
+import { openRegistry } from '../../src/backends/open.js';
 import { EtcdCluster } from '../support/etcd.js';
 import { eventually, ProcessGroup } from '../support/processes.js';
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isProximaError } from '../../src/core/errors.js';
-import { openRegistry } from '../../src/registry/open.js';
+import { openRegistry } from '../../src/backends/open.js';
 import type { Registry } from '../../src/registry/registry.js';
 import { WatchRecorder } from '../../src/registry/testing/watch-recorder.js';
 import { type TestCertificates, makeTestCertificates } from '../support/certs.js';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRegistry } from '../../src/backends/memory/index.js';
 import { createClient, type Client } from '../../src/client/index.js';
 import { clientMetrics, topologyMetrics } from '../../src/observability/index.js';
-import { formatRoutingTable } from '../../src/routing/index.js';
+import { formatRoutingTable } from '../../src/routing/explain.js';
 import { parseExposition, promtoolCheck, sumOf } from './exposition.js';
 
 const closers: Array<() => Promise<void>> = [];

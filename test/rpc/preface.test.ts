@@ -121,7 +121,7 @@ describe('connection preface', () => {
   });
 
   it('a fleet in the middle of an upgrade: calls (even non-idempotent) move off the other-version instance', async () => {
-    const registry = new proxima.MemoryRegistry();
+    const registry = await proxima.openRegistry('memory:');
     cleanup.push(() => registry.close());
     for (let i = 0; i < 3; i++) {
       const server = proxima.createServer({

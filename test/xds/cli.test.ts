@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openRegistry } from '../../src/registry/open.js';
+import { openRegistry } from '../../src/backends/open.js';
 import { TYPE_URL } from '../../src/xds/type-urls.js';
 import { startWhoServer } from '../grpc/who-server.js';
 import { makeTestCertificates } from '../support/certs.js';

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Server } from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Registration, Registry } from '../../src/registry/registry.js';
-import { openRegistry } from '../../src/registry/open.js';
+import { openRegistry } from '../../src/backends/open.js';
 import { startRegistryServer } from '../../src/server/server.js';
 import { startXdsServer } from '../../src/xds/xds-server.js';
 import { startWhoServer } from '../grpc/who-server.js';

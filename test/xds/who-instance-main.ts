@@ -3,7 +3,7 @@
  * registers itself (protocol grpc) in REGISTRY with ID, REGION and ZONE, TTL 2 s renewed every 500 ms, and prints
  * `ready ADDRESS`. SIGUSR1 / SIGUSR2 mark it DRAINING / UP (then it prints `status …`).
  */
-import { openRegistry } from '../../src/registry/open.js';
+import { openRegistry } from '../../src/backends/open.js';
 import { startWhoServer } from '../grpc/who-server.js';
 
 const id = process.env.ID ?? 'who-1';

@@ -4,6 +4,7 @@ import { runDemo } from '../../demo/demo.js';
 import { DEFAULT_SCRIPT, parseScript, type ScriptStep } from '../../demo/script.js';
 import { DEFAULT_PORT } from '../../server/options.js';
 import { defineCommand } from '../command.js';
+import { exampleNames, examplePath } from '../examples.js';
 import { parseDurationFlag, parseIntFlag, parsePortFlag } from '../values.js';
 
 /**
@@ -12,22 +13,23 @@ import { parseDurationFlag, parseIntFlag, parsePortFlag } from '../values.js';
  * fleet, `--duration` makes it a headless run with a verdict (exit 1 when a check fails).
  */
 export const command = defineCommand({
-  usage: '[--script FILE|default] [--duration 30s] [--rate 300] [--port 7070]',
+  usage: '[--script NAME|FILE|default] [--duration 30s] [--rate 300] [--port 7070]',
   description: [
     'Starts an embedded registry with the dashboard (its URL is printed first), nine demo instances',
     'as separate processes in eu-west/a, eu-west/b and us-east/c (simulated distance: 0.2 ms in a',
     'zone, 2 ms across zones, 30 ms across regions) and a client in eu-west/a sending steady load.',
     'Every second a table row shows calls/s, p50/p99, errors, the share of calls per zone and the',
     'endpoints out of rotation. In a terminal, keys break things: k kill one, s slow one, d drain',
-    'the zone, z kill the zone, r restore, q quit. --script FILE runs timed steps instead (see',
-    'examples/ and docs/demo.md; "default" is the built-in script). With --duration it stops by',
-    'itself, prints a summary and exits 0 only if the routing checks pass. Ctrl-C stops every process.',
+    'the zone, z kill the zone, r restore, q quit. --script runs timed steps instead: a script',
+    `shipped with Proxima (${exampleNames('demo-script').join(', ')}), "default" (the built-in one) or`,
+    'a file (docs/demo.md). With --duration it stops by itself, prints a summary and exits 0 only if',
+    'the routing checks pass. Ctrl-C stops every process.',
   ].join('\n'),
   flags: {
     script: {
       type: 'string',
-      placeholder: 'FILE',
-      description: 'timed steps (kill, slow, drain, restore); "default" for the built-in one',
+      placeholder: 'NAME|FILE',
+      description: `timed steps (kill, slow, drain, restore): ${[...exampleNames('demo-script'), 'default'].join(', ')} or a file`,
     },
     duration: {
       type: 'string',
@@ -78,7 +80,13 @@ async function loadScript(flag: string | undefined): Promise<ScriptStep[]> {
   if (flag === undefined) return [];
   let text: string;
   try {
-    text = flag === 'default' ? DEFAULT_SCRIPT : await readFile(flag, 'utf8');
+    text =
+      flag === 'default'
+        ? DEFAULT_SCRIPT
+        : await readFile(
+            exampleNames('demo-script').includes(flag) ? examplePath('demo-script', flag, '--script') : flag,
+            'utf8',
+          );
   } catch (error) {
     throw invalidArgument('--script', `cannot read ${flag}: ${(error as Error).message}`);
   }

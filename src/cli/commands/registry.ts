@@ -1,10 +1,14 @@
-import { Registry } from 'prom-client';
+import type { Logger } from 'pino';
 import { invalidArgument } from '../../core/errors.js';
+import { isMissingPackage, missingPeer } from '../../core/peer.js';
 import { readPemFile } from '../../core/tls-files.js';
-import { collectProcessMetrics } from '../../observability/metrics/process-metrics.js';
-import { mountMetrics } from '../../observability/metrics/registry-server-metrics.js';
-import { collectXdsMetrics } from '../../observability/metrics/xds-metrics.js';
-import { DEFAULT_PORT, startRegistryServer, type TlsOptions } from '../../server/index.js';
+import { mountDashboard } from '../../dashboard/routes.js';
+import {
+  DEFAULT_PORT,
+  startRegistryServer,
+  type RegistryServer,
+  type TlsOptions,
+} from '../../server/index.js';
 import { isLoopbackHost } from '../../server/security/request-guard.js';
 import { defineCommand } from '../command.js';
 import { COMMON_FLAGS, registryUrl } from '../common.js';
@@ -26,7 +30,9 @@ export const command = defineCommand({
     'Its state is soft: after a restart, registrars re-register within a keep-alive period.',
     'Without --host/--port it listens where --registry (or $PROXIMA_REGISTRY) points when that is',
     `an http(s):// URL, else on ${DEFAULT_HOST}:${DEFAULT_PORT}. Prints "registry listening on URL" when ready.`,
-    'Prometheus metrics (registry size, watches, requests, process) are served at /metrics.',
+    'The dashboard is served at /ui (services, instances, leases; traffic panels appear when a',
+    'client reports traffic, as the demo does). Prometheus metrics (registry size, watches,',
+    'requests, process) are served at /metrics when the optional package prom-client is installed.',
     'With --xds-port it also serves the registry over xDS to stock gRPC clients and prints',
     '"xds listening on HOST:PORT" (needs the optional package @grpc/grpc-js-xds; docs/xds.md).',
     'With --acl, every request needs a bearer token of the file (SIGHUP reloads it); see docs/security.md.',
@@ -84,19 +90,23 @@ export const command = defineCommand({
       flags['xds-port'] === undefined ? undefined : parsePortFlag(flags['xds-port'], '--xds-port', true);
     const tls = tlsFromFlags(flags['tls-cert'], flags['tls-key'], flags['tls-ca']);
     refuseOpenOffLoopback(host, flags.acl !== undefined, tls !== undefined, flags.insecure);
-    const server = await startRegistryServer({
-      host,
+    const server = await listenOrExplain(
+      () =>
+        startRegistryServer({
+          host,
+          port,
+          logger,
+          ...(xdsPort === undefined ? {} : { xds: { port: xdsPort } }),
+          ...(flags.acl === undefined ? {} : { acl: flags.acl }),
+          ...(tls === undefined ? {} : { tls }),
+          ...(flags['allowed-hosts'] === undefined
+            ? {}
+            : { allowedHosts: flags['allowed-hosts'].split(',') }),
+        }),
       port,
-      logger,
-      ...(xdsPort === undefined ? {} : { xds: { port: xdsPort } }),
-      ...(flags.acl === undefined ? {} : { acl: flags.acl }),
-      ...(tls === undefined ? {} : { tls }),
-      ...(flags['allowed-hosts'] === undefined ? {} : { allowedHosts: flags['allowed-hosts'].split(',') }),
-    });
-    const metrics = new Registry();
-    collectProcessMetrics(metrics);
-    if (server.xds !== undefined) collectXdsMetrics(server.xds, metrics);
-    using _metrics = mountMetrics(server, metrics);
+    );
+    using _metrics = await mountMetricsIfInstalled(server, logger);
+    using dashboard = mountDashboard(server, { acceptTraffic: true });
     const reload = (): void => {
       try {
         server.reloadAcl();
@@ -110,6 +120,7 @@ export const command = defineCommand({
     process.on('SIGHUP', reload);
     try {
       stdout.write(`registry listening on ${server.url}\n`);
+      stdout.write(`dashboard: ${dashboard.url}\n`);
       if (server.xds !== undefined) stdout.write(`xds listening on ${server.xds.address}\n`);
       await aborted(signal);
     } finally {
@@ -168,4 +179,40 @@ function servedAddress(url: string): { host: string; port: number } {
     // not a URL: the defaults apply, other commands report the bad value
   }
   return { host: DEFAULT_HOST, port: DEFAULT_PORT };
+}
+
+/** A taken port is the user's to fix (exit 2), said in words rather than as `listen EADDRINUSE`. */
+async function listenOrExplain(listen: () => Promise<RegistryServer>, port: number): Promise<RegistryServer> {
+  try {
+    return await listen();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'EADDRINUSE') {
+      throw invalidArgument('--port', `port ${port} is in use; pass --port 0 for any free port`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * `/metrics` needs prom-client, an optional peer dependency: without it the registry runs and says
+ * once on stderr what to install.
+ */
+async function mountMetricsIfInstalled(server: RegistryServer, logger: Logger): Promise<Disposable> {
+  try {
+    const [{ Registry }, { collectProcessMetrics }, { mountMetrics }, { collectXdsMetrics }] =
+      await Promise.all([
+        import('prom-client'),
+        import('../../observability/metrics/process-metrics.js'),
+        import('../../observability/metrics/registry-server-metrics.js'),
+        import('../../observability/metrics/xds-metrics.js'),
+      ]);
+    const metrics = new Registry();
+    collectProcessMetrics(metrics);
+    if (server.xds !== undefined) collectXdsMetrics(server.xds, metrics);
+    return mountMetrics(server, metrics);
+  } catch (error) {
+    if (!isMissingPackage(error, 'prom-client')) throw error;
+    logger.warn(missingPeer('prom-client', 'serving /metrics').message);
+    return { [Symbol.dispose]: () => undefined };
+  }
 }

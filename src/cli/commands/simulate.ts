@@ -4,6 +4,7 @@ import { formatMarkdown, formatReport } from '../../simulate/report.js';
 import { runScenario } from '../../simulate/runner.js';
 import { parseScenarioText } from '../../simulate/scenario.js';
 import { defineCommand } from '../command.js';
+import { exampleNames, examplePath } from '../examples.js';
 import { parseIntFlag } from '../values.js';
 
 /**
@@ -12,15 +13,21 @@ import { parseIntFlag } from '../values.js';
  * time) and prints one row per policy (and load factor, for sweeps). Same file and seed, same output.
  */
 export const command = defineCommand({
-  usage: 'SCENARIO [--policy NAMES] [--seed N] [--json | --markdown]',
+  usage: 'SCENARIO | --example NAME [--policy NAMES] [--seed N] [--json | --markdown]',
   description: [
     'Simulates SCENARIO (a JSON file, see docs/simulate.md) under each routing policy and prints',
     'p50/p99 latency, the share of attempts served outside the caller’s zone (and region), failed',
     'calls, failed attempts and the busiest instance’s utilisation. Deterministic for a given seed.',
     'Policies: round-robin, least-request, locality+round-robin, locality+p2c-ewma, k8s-topology,',
     'lowest-latency-only, or those the scenario defines.',
+    `Shipped scenarios (--example NAME): ${exampleNames('scenario').join(', ')}.`,
   ].join('\n'),
   flags: {
+    example: {
+      type: 'string',
+      placeholder: 'NAME',
+      description: `a scenario shipped with Proxima instead of a file (${exampleNames('scenario').join(', ')})`,
+    },
     policy: {
       type: 'string',
       placeholder: 'NAMES',
@@ -30,10 +37,18 @@ export const command = defineCommand({
     json: { type: 'boolean', description: 'print the full report as JSON' },
     markdown: { type: 'boolean', description: 'print the table as Markdown' },
   },
-  positionals: [{ name: 'SCENARIO', description: 'scenario file (JSON)', required: true }],
+  positionals: [
+    { name: 'SCENARIO', description: 'scenario file (JSON), or --example NAME', required: false },
+  ],
   async run({ flags, positionals }, context) {
-    const file = positionals.SCENARIO;
-    if (file === undefined) throw invalidArgument('SCENARIO', 'a scenario file is required');
+    if (flags.example !== undefined && positionals.SCENARIO !== undefined)
+      throw invalidArgument('--example', 'give a SCENARIO file or --example NAME, not both');
+    const file =
+      flags.example === undefined
+        ? positionals.SCENARIO
+        : examplePath('scenario', flags.example, '--example');
+    if (file === undefined)
+      throw invalidArgument('SCENARIO', 'a scenario file (or --example NAME) is required');
     if (flags.json && flags.markdown)
       throw invalidArgument('--markdown', 'choose one of --json and --markdown');
     const seed = flags.seed === undefined ? undefined : parseIntFlag(flags.seed, '--seed', 0, 0xffff_ffff);

@@ -3,6 +3,11 @@
 
 import { openFeed } from './feed.js';
 
+import { History, renderChart } from './chart.js';
+
+/** How long a removed instance stays on the page, fading, before it goes. */
+const FADE_MS = 4_000;
+
 /** service -> Map(id -> instance) */
 const services = new Map();
 /** `service/id` -> { ttlMs, remainingMs } */
@@ -11,6 +16,14 @@ let leases = {};
 let traffic = [];
 let revision = 0;
 let queued = false;
+/** The traffic chart's points and its zones in first-seen order (stable colours). */
+const history = new History();
+const zoneOrder = [];
+/** Changes since the server started, and when (page clock) the last one arrived. */
+let changes = 0;
+let lastChangeAt;
+/** `service/id` -> { service, instance, until }: removed instances still fading out. */
+const leaving = new Map();
 
 const $ = (id) => document.getElementById(id);
 
@@ -45,9 +58,15 @@ function applySnapshot(snapshot) {
   leases = snapshot.leases;
   traffic = snapshot.traffic;
   revision = snapshot.revision;
+  history.reset(snapshot.history ?? []);
+  changes = snapshot.changes ?? 0;
+  lastChangeAt = snapshot.lastChangeAgoMs === undefined ? undefined : Date.now() - snapshot.lastChangeAgoMs;
+  leaving.clear();
 }
 
 function applyChange({ events, leases: changed }) {
+  changes += new Set(events.map((e) => e.revision)).size;
+  lastChangeAt = Date.now();
   for (const e of events) {
     revision = Math.max(revision, e.revision);
     let map = services.get(e.service);
@@ -58,7 +77,10 @@ function applyChange({ events, leases: changed }) {
     if (e.type === 'upsert') {
       if (!map) services.set(e.service, (map = new Map()));
       map.set(e.instance.id, e.instance);
+      leaving.delete(`${e.service}/${e.instance.id}`);
     } else if (e.type === 'delete' && map) {
+      const gone = map.get(e.id);
+      if (gone) fadeOut(e.service, gone);
       map.delete(e.id);
       delete leases[`${e.service}/${e.id}`];
       if (map.size === 0) services.delete(e.service);
@@ -67,11 +89,56 @@ function applyChange({ events, leases: changed }) {
   Object.assign(leases, changed);
 }
 
+/**
+ * Keeps a removed instance on the page for FADE_MS, fading (its opacity follows the time left,
+ * re-rendered a few times a second: the cards are rebuilt on each render, so a CSS animation would
+ * restart), then drops it.
+ */
+function fadeOut(service, instance) {
+  leaving.set(`${service}/${instance.id}`, { service, instance, until: Date.now() + FADE_MS });
+  if (fading === undefined) fading = setInterval(fadeStep, 200);
+}
+
+let fading;
+function fadeStep() {
+  const now = Date.now();
+  for (const [key, l] of leaving) if (l.until <= now) leaving.delete(key);
+  if (leaving.size === 0) {
+    clearInterval(fading);
+    fading = undefined;
+  }
+  schedule();
+}
+
 function render() {
   queued = false;
-  $('revision').textContent = revision ? `revision ${revision}` : '';
+  renderRevision();
   renderServices();
   renderTraffic();
+  renderHistory();
+}
+
+function renderRevision() {
+  const node = $('revision');
+  node.title = revision ? `revision ${revision}` : '';
+  if (!revision && changes === 0) {
+    node.textContent = '';
+    return;
+  }
+  const ago = lastChangeAt === undefined ? '' : `, last ${agoText(Date.now() - lastChangeAt)}`;
+  node.textContent = `${changes} change${changes === 1 ? '' : 's'}${ago}`;
+}
+
+function agoText(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  return `${Math.floor(s / 3600)} h ago`;
+}
+
+function renderHistory() {
+  $('history').hidden = history.points.length === 0;
+  renderChart($('chart'), history, zoneOrder);
 }
 
 function schedule() {
@@ -82,13 +149,21 @@ function schedule() {
 
 function renderServices() {
   const root = $('services');
-  const names = [...services.keys()].sort();
+  const names = [...new Set([...services.keys(), ...[...leaving.values()].map((l) => l.service)])].sort();
   $('service-count').textContent = `${names.length} service${names.length === 1 ? '' : 's'}`;
   if (names.length === 0) {
     root.replaceChildren(el('p', { class: 'muted' }, 'no instances registered'));
     return;
   }
-  root.replaceChildren(...names.map((name) => renderService(name, [...services.get(name).values()])));
+  root.replaceChildren(
+    ...names.map((name) => {
+      const live = [...(services.get(name)?.values() ?? [])];
+      const gone = [...leaving.values()]
+        .filter((l) => l.service === name)
+        .map((l) => ({ ...l.instance, gone: Math.max(0, l.until - Date.now()) / FADE_MS }));
+      return renderService(name, [...live, ...gone]);
+    }),
+  );
 }
 
 function renderService(name, instances) {
@@ -101,11 +176,12 @@ function renderService(name, instances) {
     if (!zones.has(zone)) zones.set(zone, []);
     zones.get(zone).push(instance);
   }
-  const up = instances.filter((i) => i.status === 'UP').length;
+  const up = instances.filter((i) => i.status === 'UP' && i.gone === undefined).length;
+  const present = instances.filter((i) => i.gone === undefined).length;
   return el(
     'article',
     { class: 'service', 'data-service': name },
-    el('h3', {}, name, el('span', { class: 'muted' }, ` ${up}/${instances.length} up`)),
+    el('h3', {}, name, el('span', { class: 'muted' }, ` ${up}/${present} up`)),
     el(
       'div',
       { class: 'regions' },
@@ -150,10 +226,13 @@ function renderInstance(service, instance) {
   return el(
     'div',
     {
-      class: `instance status-${instance.status}`,
+      class: `instance status-${instance.status}${instance.gone === undefined ? '' : ' gone'}`,
       'data-instance': instance.id,
       'data-status': instance.status,
       ...(instance.locality.zone ? {} : { 'data-zone-unknown': 'true' }),
+      'data-gone': instance.gone !== undefined,
+      style: instance.gone === undefined ? undefined : `opacity: ${(0.15 + 0.85 * instance.gone).toFixed(2)}`,
+      title: instance.gone === undefined ? undefined : 'removed (lease expired or deregistered)',
     },
     el(
       'div',
@@ -166,7 +245,11 @@ function renderInstance(service, instance) {
       'div',
       { class: 'row small' },
       el('span', { class: 'muted' }, instance.address),
-      el('span', { title: 'weight' }, `w ${instance.weight}`),
+      el(
+        'span',
+        { class: 'weight', title: 'weight: its share of traffic within its zone' },
+        `weight ${instance.weight}`,
+      ),
     ),
     el(
       'div',
@@ -329,6 +412,12 @@ function connect() {
     traffic = JSON.parse(m.data);
     schedule();
   });
+  source.addEventListener('history', (m) => {
+    history.put(JSON.parse(m.data));
+    schedule();
+  });
 }
 
 connect();
+// "last 3 s ago" keeps counting between changes.
+setInterval(renderRevision, 1_000);

@@ -8,22 +8,19 @@ import {
   type ObservedService,
 } from '../../client/observer.js';
 import type { ProximaError } from '../../core/errors.js';
-import { type Locality, sameRegion, sameZone } from '../../core/locality.js';
+import type { Locality } from '../../core/locality.js';
 import type { PolicyObserver } from '../../resilience/observer.js';
 import type { RetryBudget } from '../../resilience/retry-budget.js';
 import { type Cell, CounterFamily, GaugeFamily, type HistogramCell, HistogramFamily } from './cells.js';
 import { CodeCounter, resolveOptions } from './common.js';
 import { RouterMetrics, type RouterMetricsOptions } from './router-metrics.js';
+import { scopeOf } from '../pick-scope.js';
 import { topologyKnownGauge } from './topology-metrics.js';
 
 /** Options of {@link clientMetrics}. */
 export type ClientMetricsOptions = RouterMetricsOptions;
 
-/**
- * How far a pick reached: the caller's own zone, another zone of its region, or another region
- * (the traffic cross-zone and cross-region bills are made of); `unknown` when either side has no region.
- */
-export type PickScope = 'same-zone' | 'same-region' | 'cross-region' | 'unknown';
+export { type PickScope, scopeOf } from '../pick-scope.js';
 
 /** The kinds of attempt beyond the first that the retries counter has series for from the start. */
 type RetryKind = 'retry' | 'hedge';
@@ -242,11 +239,4 @@ class MethodCells implements PolicyObserver {
     this.calls.add(error);
     this.duration.observe(durationMs / 1000);
   }
-}
-
-/** Where `to` sits relative to `from`. */
-export function scopeOf(from: Locality, to: Locality): PickScope {
-  if (from.region === '' || to.region === '') return 'unknown';
-  if (!sameRegion(from, to)) return 'cross-region';
-  return sameZone(from, to) ? 'same-zone' : 'same-region';
 }

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { requirePromClient } from './prom-client.js';
 
 /**
  * prom-client's default metrics that fail `promtool check metrics`: gauges named `_total` (a suffix
@@ -23,6 +24,6 @@ export const LINT_FAILING_DEFAULT_METRICS: readonly string[] = [
  */
 export function collectProcessMetrics(registry: Registry, options: { readonly prefix?: string } = {}): void {
   const prefix = options.prefix ?? '';
-  collectDefaultMetrics({ register: registry, prefix });
+  requirePromClient('process metrics').collectDefaultMetrics({ register: registry, prefix });
   for (const name of LINT_FAILING_DEFAULT_METRICS) registry.removeSingleMetric(`${prefix}${name}`);
 }

@@ -5,7 +5,7 @@ import { toProximaError } from '../../core/errors.js';
 import { splitAddress } from '../../core/instance.js';
 import type { Attempt, AttemptContext } from '../../resilience/policy.js';
 import type { Metadata } from '../../transport/transport.js';
-import { scopeOf } from '../metrics/client-metrics.js';
+import { scopeOf } from '../pick-scope.js';
 import type { Otel } from './load.js';
 
 /** One logical call about to be traced. */

@@ -1,23 +1,27 @@
 import { invalidArgument } from '../core/errors.js';
-import type { OpenRegistryOptions, RegistryFactory } from './factory.js';
-import type { Registry } from './registry.js';
+import { loadWithPeer } from '../core/peer.js';
+import type { OpenRegistryOptions, RegistryFactory } from '../registry/factory.js';
+import type { Registry } from '../registry/registry.js';
 
-export type { OpenRegistryOptions, RegistryFactory } from './factory.js';
+export type { OpenRegistryOptions, RegistryFactory } from '../registry/factory.js';
 
 /**
  * The backends, by URL scheme (with its colon, as `URL.protocol` spells it). Each backend module
- * exports one {@link RegistryFactory}; adding a backend is adding one row here. Backends load on
- * first use: a process on the registry server never pays for loading the etcd/gRPC client.
+ * exports one {@link RegistryFactory}; adding a backend is adding one row here. This table sits
+ * above the backends (it is the only file that knows them all) and loads each one when its scheme
+ * is first asked for: importing the registry contract, or opening `http://`, never loads the etcd
+ * client, and `etcd3` is an optional peer dependency that only `etcd://` users install.
  */
 const BACKENDS: Readonly<Record<string, RegistryFactory>> = Object.freeze({
   'memory:': async (url, options, raw) =>
-    (await import('../backends/memory/index.js')).openMemoryRegistry(url, options, raw),
-  'http:': async (url, options, raw) =>
-    (await import('../backends/http/index.js')).openHttpRegistry(url, options, raw),
+    (await import('./memory/index.js')).openMemoryRegistry(url, options, raw),
+  'http:': async (url, options, raw) => (await import('./http/index.js')).openHttpRegistry(url, options, raw),
   'https:': async (url, options, raw) =>
-    (await import('../backends/http/index.js')).openHttpRegistry(url, options, raw),
+    (await import('./http/index.js')).openHttpRegistry(url, options, raw),
   'etcd:': async (_url, options, raw) =>
-    (await import('../backends/etcd/index.js')).openEtcdRegistry(raw, options),
+    (
+      await loadWithPeer('etcd3', 'the etcd registry backend (etcd:// URLs)', () => import('./etcd/open.js'))
+    ).openEtcdRegistry(raw, options),
 });
 
 /** The default registry: the embedded registry server on this machine. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isProximaError } from '../core/errors.js';
-import { MemoryRegistry } from '../backends/memory/index.js';
+import { MemoryRegistry } from './memory/index.js';
 import { DEFAULT_REGISTRY_URL, openRegistry, registrySchemes, registryUrlFromEnv } from './open.js';
 
 async function errorOf(promise: Promise<unknown>): Promise<unknown> {
