@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Metadata, status } from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCli } from '../../src/cli/testing/run-cli.js';
 import { MemoryRegistry } from '../../src/backends/memory/memory-registry.js';
 import type { AclInput } from '../../src/server/security/acl.js';
 import { type RegistryServer, startRegistryServer } from '../../src/server/server.js';
@@ -18,9 +19,13 @@ import { decodeResource, RawAdsClient } from './raw-ads-client.js';
 
 const node = { id: 'n', locality: { region: 'r1', zone: 'a' } };
 const readerToken = randomBytes(24).toString('base64url');
+const xdsToken = randomBytes(24).toString('base64url');
 const acl = (anonymous: 'none' | 'read'): AclInput => ({
   anonymous,
-  tokens: [{ name: 'reader', token: readerToken, rules: [{ service: 'alpha', access: 'read' }] }],
+  tokens: [
+    { name: 'reader', token: readerToken, rules: [{ service: 'alpha', access: 'read' }] },
+    { name: 'standalone-xds', token: xdsToken, rules: [{ service: '*', access: 'read' }] },
+  ],
 });
 
 let dir: string;
@@ -60,10 +65,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function stream(authorization?: string): RawAdsClient {
+function stream(authorization?: string, address = server.xds!.address): RawAdsClient {
   const metadata = new Metadata();
   if (authorization !== undefined) metadata.set('authorization', authorization);
-  const c = new RawAdsClient(server.xds!.address, { metadata, ack: true });
+  const c = new RawAdsClient(address, { metadata, ack: true });
   clients.push(c);
   return c;
 }
@@ -104,6 +109,21 @@ describe('xDS port with an ACL', () => {
     // beta is not served at all: no response to this stream ever carried it.
     const names = reader.responses.flatMap((r) => r.resources.map((x) => JSON.stringify(decodeResource(x))));
     expect(names.some((n) => n.includes('beta'))).toBe(false);
+  });
+
+  it('applies an ACL on the standalone `proxima xds --acl`, which reads the registry with its own token', async () => {
+    const cli = startCli(['xds', '--registry', server.url, '--port', '0', '--acl', file], {
+      PROXIMA_TOKEN: xdsToken,
+    });
+    try {
+      const address = (await cli.waitFor(/xds listening on \S+/)).slice('xds listening on '.length);
+      expect((await stream(undefined, address).ended).code).toBe(status.UNAUTHENTICATED);
+      expect((await served(stream(`Bearer ${readerToken}`, address), 1))[TYPE_URL.endpoints]).toEqual([
+        'alpha',
+      ]);
+    } finally {
+      expect((await cli.stop()).code).toBe(0);
+    }
   });
 
   it('lets token-less streams read after a reload allows anonymous reads', async () => {
