@@ -21,6 +21,7 @@ import { instanceRoutes } from './routes/instances.js';
 import { leaseRoutes } from './routes/leases.js';
 import { watchRoutes } from './routes/watch.js';
 import { AclPolicy } from './security/acl.js';
+import { xdsReadAccess } from './xds-access.js';
 import { Gatekeeper } from './security/gatekeeper.js';
 import { DEFAULT_LIMITS, mergeLimits } from './security/limits.js';
 import { defaultAllowedHosts, guardRequest, parseAllowedHosts } from './security/request-guard.js';
@@ -165,7 +166,8 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
   const port = (server.address() as AddressInfo).port;
   const url = `${options.tls ? 'https' : 'http'}://${joinAddress(checked.host, port)}`;
   logger.info({ url }, 'registry listening');
-  const xds = options.xds === undefined ? undefined : await startXds(options, checked.host, state, logger);
+  const xds =
+    options.xds === undefined ? undefined : await startXds(options, checked.host, state, logger, acl);
 
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -209,6 +211,7 @@ async function startXds(
   host: string,
   state: RegistryState,
   logger: Logger,
+  acl: AclPolicy | undefined,
 ): Promise<XdsServer> {
   const { startXdsServer } = await import('../xds/xds-server.js');
   const { retryOn, ...xds } = options.xds!;
@@ -222,6 +225,7 @@ async function startXds(
       discoverer,
       logger: logger.child({ component: 'xds' }),
       ...(options.tls === undefined ? {} : { tls: xdsTls(options.tls) }),
+      ...(acl === undefined ? {} : { readAccess: xdsReadAccess(acl) }),
     });
     return {
       address: server.address,

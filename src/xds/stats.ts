@@ -6,6 +6,8 @@ export interface XdsStats {
   streams: number;
   /** Streams refused because `maxClients` were open. */
   streamsRefused: number;
+  /** Streams refused by `readAccess` (no valid token when the ACL requires one). */
+  streamsUnauthorized: number;
   /** Streams ended by the server for breaking a limit (too many names, too many services). */
   streamsAborted: number;
   /** Requests received, of every type. */
@@ -29,6 +31,7 @@ export function emptyStats(): XdsStats {
   return {
     streams: 0,
     streamsRefused: 0,
+    streamsUnauthorized: 0,
     streamsAborted: 0,
     requests: 0,
     unknownTypes: 0,

@@ -1,6 +1,6 @@
 import { Server, ServerCredentials, type ServerDuplexStream, status as GrpcStatus } from '@grpc/grpc-js';
 import { pino } from 'pino';
-import { invalidArgument } from '../core/errors.js';
+import { ErrorCode, invalidArgument, ProximaError } from '../core/errors.js';
 import { joinAddress } from '../core/instance.js';
 import { createDiscoverer, type Discoverer } from '../discovery/discoverer.js';
 import type { Registry } from '../registry/registry.js';
@@ -20,7 +20,8 @@ export interface XdsTlsOptions {
 
 /**
  * Decides which services one ADS stream may read, from the stream's call metadata (a bearer token)
- * and its peer certificate. Names it may not read are served as if they did not exist.
+ * and its peer certificate. Names it may not read are served as if they did not exist. Throwing
+ * refuses the stream: UNAUTHENTICATED for a ProximaError of that code, PERMISSION_DENIED otherwise.
  */
 export type XdsReadAccess = (call: ServerDuplexStream<unknown, unknown>) => (service: string) => boolean;
 
@@ -86,7 +87,19 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
         });
         return;
       }
-      const mayRead = readAccess?.(call as ServerDuplexStream<unknown, unknown>) ?? (() => true);
+      let mayRead: (service: string) => boolean;
+      try {
+        mayRead = readAccess?.(call as ServerDuplexStream<unknown, unknown>) ?? (() => true);
+      } catch (error) {
+        stats.streamsUnauthorized++;
+        const unauthenticated = error instanceof ProximaError && error.code === ErrorCode.UNAUTHENTICATED;
+        logger.debug({ peer: call.getPeer() }, 'xDS stream refused by readAccess');
+        call.emit('error', {
+          code: unauthenticated ? GrpcStatus.UNAUTHENTICATED : GrpcStatus.PERMISSION_DENIED,
+          details: error instanceof Error ? error.message : 'refused',
+        });
+        return;
+      }
       const session = new AdsSession(call, {
         protos,
         feed,

@@ -1,4 +1,6 @@
 import { invalidArgument } from '../../core/errors.js';
+import type { AclPolicy } from '../../server/security/acl.js';
+import type { XdsReadAccess } from '../../xds/xds-server.js';
 import { tlsMaterialFromEnv } from '../../core/tls-files.js';
 import { defineCommand } from '../command.js';
 import { asFlagError, COMMON_FLAGS, openRegistryFlag, TOKEN_FLAGS } from '../common.js';
@@ -14,13 +16,15 @@ const DEFAULT_XDS_PORT = 18_000;
  */
 export const command = defineCommand({
   usage:
-    '[--registry URL] [--host HOST] [--port PORT] [--retry-on CODES] | bootstrap --node-id ID [--region R --zone Z --subzone S] [--server HOST:PORT]',
+    '[--registry URL] [--host HOST] [--port PORT] [--retry-on CODES] [--acl FILE] | bootstrap --node-id ID [--region R --zone Z --subzone S] [--server HOST:PORT]',
   description: [
     'Serves the registry over xDS (ADS, state of the world, v3) so stock gRPC clients (grpc-js-xds,',
     "grpc-go, grpc-java, Envoy) dial xds:///SERVICE and get Proxima's locality tiers, computed for",
     "each client from its bootstrap's node.locality. Watches --registry (memory:, http://, etcd://)",
     'through Proxima discovery. Prints "xds listening on HOST:PORT" when ready. See docs/xds.md.',
     'With $PROXIMA_TLS_CERT and $PROXIMA_TLS_KEY it serves TLS; with $PROXIMA_TLS_CA too, mTLS.',
+    'With --acl, each ADS stream needs a bearer token of the file in its call metadata and is served',
+    'only the services it may read (the registry ACL format; SIGHUP reloads it); see docs/security.md.',
     '`proxima xds bootstrap` prints the bootstrap JSON for GRPC_XDS_BOOTSTRAP / GRPC_XDS_BOOTSTRAP_CONFIG.',
   ].join('\n'),
   flags: {
@@ -34,6 +38,12 @@ export const command = defineCommand({
       type: 'string',
       placeholder: 'CODES',
       description: 'route retry policy: gRPC codes clients retry on, e.g. unavailable (default none)',
+    },
+    acl: {
+      type: 'string',
+      placeholder: 'FILE',
+      description:
+        'token ACL of xDS clients (the registry --acl format); its read rules apply; SIGHUP reloads it',
     },
     'node-id': { type: 'string', placeholder: 'ID', description: 'bootstrap: the node id of the client' },
     region: { type: 'string', placeholder: 'R', description: 'bootstrap: the region of the client' },
@@ -73,6 +83,7 @@ export const command = defineCommand({
     const retryOn = flags['retry-on'] === undefined ? [] : flags['retry-on'].split(',').map((c) => c.trim());
     // PROXIMA_TLS_CERT + PROXIMA_TLS_KEY serve TLS; with PROXIMA_TLS_CA, client certificates are required.
     const tls = tlsMaterialFromEnv(context.env);
+    const acl = flags.acl === undefined ? undefined : await loadAcl(flags.acl);
     const server = await startXdsServer({
       registry,
       ...(tls?.cert === undefined || tls.key === undefined
@@ -82,11 +93,28 @@ export const command = defineCommand({
       port: flags.port === undefined ? DEFAULT_XDS_PORT : parsePortFlag(flags.port, '--port', true),
       logger: context.logger,
       ...(retryOn.length === 0 ? {} : { retryOn: retryOn as ['unavailable'] }),
+      ...(acl === undefined ? {} : { readAccess: acl.readAccess }),
     }).catch((error: unknown) => {
       throw asFlagError(error, FLAG_NAMES);
     });
-    context.stdout.write(`xds listening on ${server.address}\n`);
-    await aborted(context.signal);
+    const reload = (): void => {
+      try {
+        acl?.policy.reload();
+        context.logger.info({ tokens: acl?.policy.size }, 'acl reloaded');
+      } catch (error) {
+        context.logger.error(
+          { err: (error as Error).message },
+          'acl reload failed; the previous rules stay in force',
+        );
+      }
+    };
+    if (acl !== undefined) process.on('SIGHUP', reload);
+    try {
+      context.stdout.write(`xds listening on ${server.address}\n`);
+      await aborted(context.signal);
+    } finally {
+      process.off('SIGHUP', reload);
+    }
     await server.close();
     return 0;
   },
@@ -100,6 +128,16 @@ const FLAG_NAMES = {
   'bootstrap.subzone': '--subzone',
   'xds.retryOn': '--retry-on',
 };
+
+/** The ACL file and the xDS read-access hook over it (loaded only with --acl). */
+async function loadAcl(file: string): Promise<{ policy: AclPolicy; readAccess: XdsReadAccess }> {
+  const [{ AclPolicy: Policy }, { xdsReadAccess }] = await Promise.all([
+    import('../../server/security/acl.js'),
+    import('../../server/xds-access.js'),
+  ]);
+  const policy = Policy.fromFile(file);
+  return { policy, readAccess: xdsReadAccess(policy) };
+}
 
 function withFlagNames<T>(build: () => T): T {
   try {

@@ -49,6 +49,11 @@ export function collectXdsMetrics(xds: XdsServer, registry: Registry, options: M
   };
   total('xds_requests_total', 'DiscoveryRequests received.', () => stats.requests);
   total('xds_streams_refused_total', 'Streams refused at xds.maxClients.', () => stats.streamsRefused);
+  total(
+    'xds_streams_unauthorized_total',
+    'Streams refused by the ACL (no valid token).',
+    () => stats.streamsUnauthorized,
+  );
   total('xds_streams_aborted_total', 'Streams ended for breaking a limit.', () => stats.streamsAborted);
   total('xds_stale_nonces_total', 'Requests ignored for quoting an older nonce.', () => stats.staleNonces);
   total(

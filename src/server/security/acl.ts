@@ -152,9 +152,17 @@ export class AclPolicy implements AuthPolicy {
   }
 
   authenticate(request: IncomingMessage): Principal {
-    const header = request.headers.authorization;
+    return this.authenticateHeader(request.headers.authorization, clientAddress(request));
+  }
+
+  /**
+   * The identity an `Authorization` value names (HTTP header or gRPC call metadata), or anonymous
+   * (rate-limited as `anonymousKey`) when there is none and `anonymous: "read"` allows it. Throws
+   * UNAUTHENTICATED otherwise.
+   */
+  authenticateHeader(header: string | undefined, anonymousKey: string): Principal {
     if (header === undefined || header === '') {
-      if (this.anonymous !== undefined) return { ...this.anonymous, limitKey: clientAddress(request) };
+      if (this.anonymous !== undefined) return { ...this.anonymous, limitKey: anonymousKey };
       throw unauthenticated('a bearer token is required (Authorization: Bearer <token>)');
     }
     const match = /^Bearer +(\S+) *$/i.exec(header);
