@@ -98,7 +98,7 @@ describe('etcd backend: opened by URL, readable and writable with etcdctl', () =
     await using registry = await openRegistry(`etcd://${live}/foreign`);
     const reg = await registry.register(
       { service: 'good', id: 'g1', address: '127.0.0.1:24100' },
-      { ttlMs: 10_000 },
+      { ttlMs: 60_000 }, // outlives a slow CLI start on a loaded machine
     );
     try {
       const ls = group.proxima('ls', ['ls', '--registry', `etcd://${live}/foreign`, '--log-level', 'warn']);
