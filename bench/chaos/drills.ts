@@ -160,7 +160,9 @@ export async function runChaos(options: ChaosOptions = {}): Promise<DrillRow[]> 
   const short = options.short ?? false;
   const rate = options.rate ?? (short ? 1_000 : 2_000);
   const names = options.only ?? Object.keys(DRILLS);
-  const size = short ? 3 : 4;
+  // A shared fleet gives each drill an instance of its own, so one attacked process's RSS is not
+  // the sum of several attacks (the idle-socket drill after the SIGSTOP backlog read 257 MB).
+  const size = options.shareFleet ? Math.max(names.length, 3) : short ? 3 : 4;
   const rows: DrillRow[] = [];
   const shared = options.shareFleet ? new ProcessGroup() : null;
   try {

@@ -70,10 +70,15 @@ describe('dashboard with the live demo (Chromium)', () => {
           cells.map((c) => [c.getAttribute('data-to'), Number(c.getAttribute('data-rate'))]),
         ),
       );
-    await eventually(async () => ((await row())['eu-west/a'] ?? 0) > 50, 20_000);
+    const localShare = (cells: Record<string, number>): number =>
+      (cells['eu-west/a'] ?? 0) / Object.values(cells).reduce((a, b) => a + b, 1e-9);
+    // Steady state: while the test suite loads the machine, load-aware spill may send a share
+    // elsewhere for a moment; the matrix must show the local zone dominant once it settles.
+    await eventually(async () => {
+      const cells = await row();
+      return (cells['eu-west/a'] ?? 0) > 50 && localShare(cells) > 0.9;
+    }, 60_000);
     const cells = await row();
-    const total = Object.values(cells).reduce((a, b) => a + b, 0);
-    expect((cells['eu-west/a'] ?? 0) / total).toBeGreaterThan(0.9);
     expect(Object.keys(cells).sort()).toEqual(['eu-west/a', 'eu-west/b', 'us-east/c']);
     expect(await page.$$eval('#endpoints tr[data-endpoint]', (rows) => rows.length)).toBeGreaterThanOrEqual(
       9,
