@@ -86,7 +86,8 @@ describe('registry security (real server process, ACL on)', () => {
     const guesses = [
       ...Array.from({ length: 50 }, () => randomBytes(16).toString('base64url')),
       '00000001',
-      `${(ids[0] ?? '').slice(0, 21)}A`,
+      // A neighbour of a real id: its last character (2 bits of the 128) changed, never kept.
+      `${(ids[0] ?? '').slice(0, 21)}${(ids[0] ?? '').endsWith('A') ? 'Q' : 'A'}`,
     ];
     for (const guess of guesses) {
       const keep = await raw.send('POST', `/v1/leases/${guess}/keepalive`, undefined, as(tokens.admin));
