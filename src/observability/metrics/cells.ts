@@ -92,11 +92,8 @@ export class Cell {
   value = 0;
 }
 
-/** A counter family of {@link Cell}s. Counters only grow: callers add, never subtract. */
-export class CounterFamily extends Family<Cell> {
-  constructor(registry: Registry, name: string, help: string) {
-    super(registry, name, help, 'counter');
-  }
+/** A family of plain-number {@link Cell}s: what counters and gauges share. */
+abstract class CellFamily extends Family<Cell> {
   protected create(): Cell {
     return new Cell();
   }
@@ -108,19 +105,17 @@ export class CounterFamily extends Family<Cell> {
   }
 }
 
+/** A counter family of {@link Cell}s. Counters only grow: callers add, never subtract. */
+export class CounterFamily extends CellFamily {
+  constructor(registry: Registry, name: string, help: string) {
+    super(registry, name, help, 'counter');
+  }
+}
+
 /** A gauge family of {@link Cell}s (in-flight counts: add and subtract). */
-export class GaugeFamily extends Family<Cell> {
+export class GaugeFamily extends CellFamily {
   constructor(registry: Registry, name: string, help: string) {
     super(registry, name, help, 'gauge');
-  }
-  protected create(): Cell {
-    return new Cell();
-  }
-  protected zero(cell: Cell): void {
-    cell.value = 0;
-  }
-  protected fold(labels: Labels, cell: Cell, into: MetricValue[]): void {
-    into.push({ labels, value: cell.value });
   }
 }
 

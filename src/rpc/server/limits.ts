@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseWith } from '../../core/validate.js';
+import { outboundLimitFields, resolveOutboundLimits } from '../wire/outbound-limits.js';
 
 /**
  * What one client may hold of a server: every buffer, timer and table a peer can grow has a bound
@@ -31,15 +32,12 @@ export interface ServerLimits {
 /** The options form: every field optional. */
 export type ServerLimitsInput = Partial<ServerLimits>;
 
-const MiB = 1024 * 1024;
 const count = z.number().int().positive();
 const ms = z.number().int().positive();
 
 const schema = z
   .object({
-    outboundHighWaterBytes: count.optional(),
-    outboundHardCapBytes: count.optional(),
-    drainGraceMs: ms.optional(),
+    ...outboundLimitFields,
     maxConcurrentStreams: count.optional(),
     maxInFlightCalls: count.optional(),
     maxConnections: count.optional(),
@@ -80,9 +78,7 @@ export function defaultMaxConnections(fdLimit = openFileLimit()): number {
 export function resolveServerLimits(input: unknown, root = 'limits'): ServerLimits {
   const o = parseWith(schema, input ?? {}, root);
   const limits: ServerLimits = {
-    outboundHighWaterBytes: o.outboundHighWaterBytes ?? 8 * MiB,
-    outboundHardCapBytes: o.outboundHardCapBytes ?? 64 * MiB,
-    drainGraceMs: o.drainGraceMs ?? 30_000,
+    ...resolveOutboundLimits(o, root),
     maxConcurrentStreams: o.maxConcurrentStreams ?? 1_000,
     maxInFlightCalls: o.maxInFlightCalls ?? 10_000,
     maxConnections: o.maxConnections ?? defaultMaxConnections(),
@@ -90,13 +86,5 @@ export function resolveServerLimits(input: unknown, root = 'limits'): ServerLimi
     firstFrameTimeoutMs: o.firstFrameTimeoutMs ?? 10_000,
     idleTimeoutMs: o.idleTimeoutMs ?? 300_000,
   };
-  if (limits.outboundHardCapBytes < limits.outboundHighWaterBytes) {
-    // Reuse the schema's error shape: the field named is the one that is wrong.
-    parseWith(
-      z.object({ outboundHardCapBytes: z.number().min(limits.outboundHighWaterBytes) }),
-      { outboundHardCapBytes: limits.outboundHardCapBytes },
-      root,
-    );
-  }
   return limits;
 }
