@@ -66,6 +66,7 @@ export type { ClientTlsOptions, PeerIdentity, ServerTlsOptions } from './rpc/tls
 export { openRegistry, registryUrlFromEnv, type OpenRegistryOptions } from './backends/open.js';
 export type { Registration, RegisterOptions, Registry, WatchEvent } from './registry/registry.js';
 export { startRegistrar, type Registrar } from './registrar/registrar.js';
+export { formatRegistrarExplanation, type RegistrarExplanation } from './registrar/explain.js';
 export type { RegistrarOptions } from './registrar/options.js';
 export { startRegistryServer, type RegistryServer } from './server/server.js';
 export type { RegistryServerOptions, RegistryXdsOptions } from './server/options.js';

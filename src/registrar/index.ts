@@ -1,4 +1,10 @@
 export { startRegistrar, type Registrar } from './registrar.js';
+export {
+  formatRegistrarExplanation,
+  type ExplainedRefusal,
+  type ExplainedRegistration,
+  type RegistrarExplanation,
+} from './explain.js';
 export type { InstanceLossEvent, RegisteredEvent, RegistrarErrorEvent, RegistrarState } from './events.js';
 export type { RegistrarInstanceInput, RegistrarLogger, RegistrarOptions } from './options.js';
 export type { RegistrationBreakerState } from './breaker.js';

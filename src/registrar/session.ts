@@ -18,24 +18,36 @@ export async function openSession(
   instances: readonly Instance[],
   ttlMs: number,
   signal: AbortSignal,
+  onFailed?: (instance: Instance, error: unknown) => void,
 ): Promise<Session> {
   const lease = await registry.grant({ ttlMs, signal });
   try {
-    return { lease, registrations: await registerAll(registry, lease, instances, signal) };
+    return { lease, registrations: await registerAll(registry, lease, instances, signal, onFailed) };
   } catch (error) {
     await lease.revoke().catch(() => undefined);
     throw error;
   }
 }
 
-/** Registers (or replaces) every instance under `lease`. */
+/**
+ * Registers (or replaces) every instance under `lease`; rejects with the first failure, after
+ * telling `onFailed` of each instance that failed (so a refusal can be pinned on its instance).
+ */
 export function registerAll(
   registry: Registry,
   lease: Lease,
   instances: readonly Instance[],
   signal: AbortSignal,
+  onFailed?: (instance: Instance, error: unknown) => void,
 ): Promise<Registration[]> {
-  return Promise.all(instances.map((instance) => registry.register(instance, { lease, signal })));
+  return Promise.all(
+    instances.map((instance) =>
+      registry.register(instance, { lease, signal }).catch((error: unknown) => {
+        onFailed?.(instance, error);
+        throw error;
+      }),
+    ),
+  );
 }
 
 /**

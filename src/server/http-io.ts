@@ -1,26 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, ProximaError, toProximaError } from '../core/errors.js';
+import { httpStatusOf } from '../core/http-status.js';
 
 /**
  * Small JSON-over-HTTP helpers: bounded body reading, JSON replies, and the one error format
  * (`{code, message, field?, retryable}`) with a status derived from the error code.
  */
-
-const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
-  INVALID_ARGUMENT: 400,
-  OUT_OF_RANGE: 400,
-  UNAUTHENTICATED: 401,
-  PERMISSION_DENIED: 403,
-  NOT_FOUND: 404,
-  LEASE_LOST: 404,
-  ALREADY_EXISTS: 409,
-  FAILED_PRECONDITION: 412,
-  RESOURCE_EXHAUSTED: 429,
-  CANCELLED: 499,
-  UNIMPLEMENTED: 501,
-  UNAVAILABLE: 503,
-  DEADLINE_EXCEEDED: 504,
-};
 
 /** An error with an HTTP status other than the one its code implies (413, 405, 415). */
 export class HttpError extends ProximaError {
@@ -43,7 +28,7 @@ export class HttpError extends ProximaError {
 /** The HTTP status for an error: explicit on {@link HttpError}, else by code, else 500. */
 export function statusOf(error: ProximaError): number {
   if (error instanceof HttpError) return error.status;
-  return STATUS_BY_CODE[error.code] ?? 500;
+  return httpStatusOf(error.code) ?? 500;
 }
 
 /** Writes a JSON body with the given status. */
