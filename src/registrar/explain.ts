@@ -136,13 +136,15 @@ export function formatRegistrarExplanation(x: RegistrarExplanation): string {
   for (const i of x.instances) {
     lines.push(`instance ${i.instance} ${i.address} ${i.locality} ${i.status} · ${i.state}`);
   }
-  for (const r of x.refused) {
-    const status = r.status === undefined ? r.code : `${r.status} ${r.code}`;
-    lines.push(
-      `refused ${r.instance}: ${status} since ${r.since} (${seconds(r.forMs)}, ${r.count} ${r.count === 1 ? 'time' : 'times'}): ${r.reason} → ${r.action}`,
-    );
-  }
+  for (const r of x.refused) lines.push(formatRefusal(r));
   return lines.join('\n');
+}
+
+/** One refusal as the line {@link formatRegistrarExplanation} prints (`proxima register` prints it too). */
+export function formatRefusal(r: ExplainedRefusal): string {
+  const status = r.status === undefined ? r.code : `${r.status} ${r.code}`;
+  const times = `${r.count} ${r.count === 1 ? 'time' : 'times'}`;
+  return `refused ${r.instance}: ${status} since ${r.since} (${seconds(r.forMs)}, ${times}): ${r.reason} → ${r.action}`;
 }
 
 function seconds(ms: number): string {

@@ -78,9 +78,10 @@ export class RegistrarImpl {
     this.firstRegistration.catch(() => undefined); // observed by startRegistrar when it waits
     this.loop = this.run().catch((error: unknown) => {
       const e = toProximaError(error);
+      // Closed before the error is told, so a listener sees that the registrar gave up.
+      this.stateValue = 'closed';
       this.settleFirst(e);
       this.emit.error({ phase: 'register', error: e });
-      this.stateValue = 'closed';
     });
     if (config.check !== undefined) {
       this.healthValue = 'passing';

@@ -98,6 +98,28 @@ describe('proxima CLI security', () => {
     expect(withEnv.output).toContain('"cli-1"');
     expect(withEnv.output).not.toContain(tokens.ordersReader);
 
+    // Another identity registering the same id is refused: the explain() line, then exit 1.
+    const hijack = await runOnce(
+      group,
+      'register-refused',
+      [
+        'register',
+        '--service',
+        'orders',
+        '--id',
+        'cli-1',
+        '--address',
+        '127.0.0.1:6666',
+        '--token',
+        tokens.bob,
+      ],
+      env,
+    );
+    expect(hijack.code).toBe(1);
+    expect(hijack.output).toMatch(
+      /^refused orders\/cli-1: 409 ALREADY_EXISTS since \S+ \(.*\): instance orders\/cli-1 is registered by "alice"; "bob" may not replace it.* → another identity's live lease holds this service\/id.*not retried/m,
+    );
+
     // SIGHUP re-reads the file: a token added to it works without a restart.
     const added = `${tokens.reader}-added`;
     const next = aclFor(tokens);

@@ -9,6 +9,7 @@ import { parseWith } from '../../core/validate.js';
 import { formatLocality } from '../../core/locality.js';
 import { DEFAULT_TTL_MS } from '../../registry/registry.js';
 import { type RegistrarInstanceInput, startRegistrar } from '../../registrar/index.js';
+import { formatRefusal } from '../../registrar/explain.js';
 import { defineCommand } from '../command.js';
 import { asFlagError, COMMON_FLAGS, openRegistryFlag, TOKEN_FLAGS } from '../common.js';
 import { aborted } from '../shutdown.js';
@@ -50,6 +51,9 @@ export const command = defineCommand({
     'With --check, the service is checked every --check-interval: 3 misses in a row mark it DOWN (listed,',
     'not routed), 2 passes mark it UP again ("health failing|passing: SERVICE/ID DOWN|UP" on stdout).',
     'Prints "registered SERVICE/ID …" on stdout each time it is (re-)registered.',
+    'When the registry refuses the instance (409: another identity holds the id; 403: the token may not',
+    'write the service; 401), prints "refused SERVICE/ID: STATUS CODE since …: REASON → WHAT TO DO" on',
+    'stderr; a refused first registration exits 1, a later refusal is retried (and printed once per run).',
   ].join('\n'),
   flags: {
     service: { type: 'string', placeholder: 'NAME', description: 'service name', required: true },
@@ -204,7 +208,26 @@ export const command = defineCommand({
       }
     });
 
-    await aborted(context.signal);
+    // Refusals print the explain() line people act on; a refused first registration ends the command.
+    let gaveUp: () => void = () => undefined;
+    const refusedAtStart = new Promise<'refused'>((resolve) => {
+      gaveUp = () => resolve('refused');
+    });
+    // Each run of refusals (instance + since) printed once; only current runs are remembered.
+    let printed = new Set<string>();
+    const report = (): void => {
+      const current = new Set<string>();
+      for (const r of registrar.explain().refused) {
+        const run = `${r.instance} ${r.since}`;
+        current.add(run);
+        if (!printed.has(run)) context.stderr.write(`${formatRefusal(r)}\n`);
+      }
+      printed = current;
+      if (registrar.state === 'closed') gaveUp();
+    };
+    using _refusals = registrar.onError(report);
+    report(); // in case it already gave up
+    if ((await Promise.race([aborted(context.signal), refusedAtStart])) === 'refused') return 1;
     logger.info({ instances: registrar.instances.length }, 'shutting down: draining');
     await registrar.drain();
     for (const i of registrar.instances) stdout.write(`deregistered ${i.service}/${i.id}\n`);
