@@ -5,7 +5,7 @@ import type { Instance, InstanceStatus } from '../core/instance.js';
 import { formatSources, type TopologyReport } from '../topology/topology.js';
 import type { RegistrationBreakerState } from './breaker.js';
 import type { RegistrarState } from './events.js';
-import { type Refusal, type RefusalPhase, refusalAdvice } from './refusals.js';
+import { type Refusal, type RefusalPhase, refusalAdvice, registryKind } from './refusals.js';
 import { instanceKey } from './session.js';
 
 /** One instance the registry refuses to hold for this registrar, for people and tools. */
@@ -14,7 +14,10 @@ export interface ExplainedRefusal {
   readonly instance: string;
   /** The registry's error code: `ALREADY_EXISTS`, `PERMISSION_DENIED`, `UNAUTHENTICATED`, … */
   readonly code: ErrorCode;
-  /** The HTTP status the Proxima registry answers with that code (409, 403, 401), when it has one. */
+  /**
+   * The HTTP status the Proxima registry server answered (409, 403, 401); undefined for other
+   * backends (etcd answers gRPC codes) and for codes without one.
+   */
   readonly status: number | undefined;
   /** The registry's own reason: who holds the id, which access is missing. */
   readonly reason: string;
@@ -58,6 +61,8 @@ export interface RegistrarExplanation {
 
 /** What {@link explainRegistrar} reads from a registrar. */
 export interface RegistrarView {
+  /** The registry's URL: which kind of registry refused (its advice and statuses differ). */
+  readonly registryUrl: string;
   readonly state: RegistrarState;
   readonly leaseId: string | undefined;
   readonly ttlMs: number;
@@ -75,6 +80,7 @@ export interface RegistrarView {
 export function explainRegistrar(view: RegistrarView): RegistrarExplanation {
   const refusals = new Map(view.refusals.map((r) => [instanceKey(r.instance), r]));
   const zoneUnknown = view.instances.some((i) => i.locality.zone === '');
+  const kind = registryKind(view.registryUrl);
   return {
     state: view.state,
     leaseId: view.leaseId,
@@ -96,13 +102,13 @@ export function explainRegistrar(view: RegistrarView): RegistrarExplanation {
     refused: view.refusals.map((r) => ({
       instance: instanceKey(r.instance),
       code: r.error.code,
-      status: httpStatusOf(r.error.code),
+      status: kind === 'proxima' ? httpStatusOf(r.error.code) : undefined,
       reason: r.error.message,
       phase: r.phase,
       since: new Date(r.sinceWallMs).toISOString(),
       forMs: Math.max(0, Math.round(view.now - r.sinceMs)),
       count: r.count,
-      action: `${refusalAdvice(r.error.code)}; ${retryNote(view, r.phase)}`,
+      action: `${refusalAdvice(r.error.code, kind, r.instance.service)}; ${retryNote(view, r.phase)}`,
     })),
   };
 }

@@ -101,8 +101,21 @@ export class Refusals {
   }
 }
 
-/** What a person can do about a refusal with this code (docs/security.md, "Refused registrations"). */
-export function refusalAdvice(code: ErrorCode): string {
+/** Which kind of registry refused: its ACL, its words and its statuses differ. */
+export type RegistryKind = 'proxima' | 'etcd' | 'other';
+
+/** The kind of registry behind a URL (`http(s)://` is the Proxima registry server). */
+export function registryKind(url: string): RegistryKind {
+  if (/^https?:/i.test(url)) return 'proxima';
+  if (/^etcd:/i.test(url)) return 'etcd';
+  return 'other';
+}
+
+/**
+ * What a person can do about a refusal with this code from this kind of registry (docs/security.md,
+ * "Refused registrations in explain()").
+ */
+export function refusalAdvice(code: ErrorCode, kind: RegistryKind, service: string): string {
   switch (code) {
     case 'ALREADY_EXISTS':
       return (
@@ -110,15 +123,17 @@ export function refusalAdvice(code: ErrorCode): string {
         '(its lease then ends) or give this instance another id; an admin token can deregister the other one'
       );
     case 'PERMISSION_DENIED':
-      return (
-        "this registrar's token may not write this service: grant its identity write access in the " +
-        "registry's ACL file (then SIGHUP the registry), or run with a token that has it"
-      );
+      return kind === 'etcd'
+        ? `the etcd user may not write this service's keys: grant its role readwrite on ` +
+            `<prefix>/services/${service}/ (etcdctl role grant-permission), or use a user that has it`
+        : "this registrar's token may not write this service: grant its identity write access in the " +
+            "registry's ACL file (then SIGHUP the registry), or run with a token that has it";
     case 'UNAUTHENTICATED':
-      return (
-        'the registry does not accept this registrar’s token: set PROXIMA_TOKEN (or the registry ' +
-        'token option) to a token of the ACL file'
-      );
+      return kind === 'etcd'
+        ? 'etcd does not accept these credentials: check the user and password (URL, PROXIMA_ETCD_USER / ' +
+            'PROXIMA_ETCD_PASSWORD) or the client certificate'
+        : 'the registry does not accept this registrar’s token: set PROXIMA_TOKEN (or the registry ' +
+            'token option) to a token of the ACL file';
     default:
       return 'the registry refuses the instance as it is configured: fix what the reason names';
   }

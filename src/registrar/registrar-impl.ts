@@ -118,6 +118,7 @@ export class RegistrarImpl {
 
   explain(): RegistrarExplanation {
     return explainRegistrar({
+      registryUrl: this.config.registry.url,
       state: this.stateValue,
       leaseId: this.leaseId,
       ttlMs: this.session?.lease.ttlMs ?? this.config.ttlMs,
