@@ -212,7 +212,7 @@ export class RegistrarImpl {
   private restore(session: Session): Promise<void> {
     return restoreMissing(session, {
       config: this.config,
-      desired: this.desired,
+      desired: () => this.desired,
       stop: this.stop.signal,
       refusals: this.refusals,
       emit: this.emit,

@@ -9,8 +9,8 @@ import { instanceKey, missingRegistrations, type Session } from './session.js';
 /** What {@link restoreMissing} works with. */
 export interface RestoreDeps {
   readonly config: Pick<RegistrarConfig, 'registry' | 'logger'>;
-  /** The instances as they should be registered now (updates applied). */
-  readonly desired: readonly Instance[];
+  /** The instances as they should be registered now (updates applied; read at each restore). */
+  desired(): readonly Instance[];
   readonly stop: AbortSignal;
   readonly refusals: Refusals;
   readonly emit: RegistrarEmitters;
@@ -31,7 +31,7 @@ export async function restoreMissing(session: Session, deps: RestoreDeps): Promi
   const { registry, logger } = config;
   for (const old of missing) {
     const key = instanceKey(old.instance);
-    const instance = desired.find((i) => instanceKey(i) === key) ?? old.instance;
+    const instance = desired().find((i) => instanceKey(i) === key) ?? old.instance;
     try {
       const registration = await registry.register(instance, { lease: session.lease, signal: stop });
       session.registrations = session.registrations.map((r) => (r === old ? registration : r));
