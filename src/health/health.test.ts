@@ -1,8 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../core/testing/fake-clock.js';
 import { testEndpoints, testPool } from '../balancer/testing/endpoints.js';
 import { ConsecutiveBreaker, FailureRateBreaker } from './breaker/algorithm.js';
 import { BreakerStateMachine } from './breaker/state-machine.js';
+import { decayFactor } from './endpoint-stats.js';
 
 const noBreaker = { breaker: { enabled: false }, weights: 'none' as const };
 
@@ -220,6 +222,25 @@ describe('dynamic weights', () => {
 });
 
 describe('endpoint statistics', () => {
+  it('decay with a weight within one ulp of Math.exp(-Δt/τ), polynomial below Δt/τ = 2^-8 or not', () => {
+    // One ulp of a value in [0.5, 1) is 2^-53; the polynomial's truncation error is under 5·10⁻¹⁸.
+    const ulp = 2 ** -53;
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1e-12, max: 2 ** -8 * 1.01, noNaN: true }),
+        fc.constantFrom(1, 1000, 10_000, 60_000),
+        (x, tauMs) => {
+          const dtMs = x * tauMs;
+          expect(Math.abs(decayFactor(dtMs, tauMs) - Math.exp(-dtMs / tauMs))).toBeLessThanOrEqual(ulp);
+        },
+      ),
+      { numRuns: 20_000 },
+    );
+    // Beyond the polynomial's range it is Math.exp itself.
+    expect(decayFactor(10_000, 10_000)).toBe(Math.exp(-1));
+    expect(decayFactor(39.0625, 10_000)).toBe(Math.exp(-(2 ** -8)));
+  });
+
   it('follow the peak-EWMA rule: peaks stick, faster samples blend with w = exp(-Δt/τ)', async () => {
     const clock = new FakeClock();
     const pool = testPool(clock, noBreaker);

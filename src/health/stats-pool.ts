@@ -10,7 +10,7 @@ import type { HealthOptions } from './options.js';
  * latency, pending calls or ejection. Owns the {@link HealthPolicy} those statistics feed.
  */
 export class StatsPool implements StatsHost, PoolView {
-  now: number;
+  now = 0;
   ejected = 0;
   readonly tauMs: number;
   readonly minSampleWeight: number;
