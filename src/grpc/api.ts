@@ -9,3 +9,4 @@ export {
 } from './register.js';
 export { PROXIMA_LB_POLICY } from './load-balancer.js';
 export { outcomeOfStatus } from './outcome.js';
+export { openTelemetryServerInterceptor, serverInterceptors, type GrpcServerTracingOptions } from './otel.js';

@@ -2,6 +2,7 @@ import { experimental } from '@grpc/grpc-js';
 import type { ChannelOptions } from '@grpc/grpc-js';
 import type { Instance } from '../core/instance.js';
 import type { ServiceRoutes } from '../routing/service-routes.js';
+import type { PickNotes } from './pick-notes.js';
 
 /**
  * The resolver attribute that carries Proxima's routing state to the load balancer. grpc-js merges
@@ -16,6 +17,8 @@ export class ResolvedService {
     readonly routes: ServiceRoutes,
     /** The instances speaking gRPC, as resolved (the endpoint list grpc-js got, with localities). */
     readonly instances: readonly Instance[],
+    /** Where the picker tells traced calls which endpoint it chose. */
+    readonly picks: PickNotes,
   ) {}
 }
 

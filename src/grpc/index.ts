@@ -16,4 +16,10 @@ export const registerProximaResolver: typeof api.registerProximaResolver = api.r
 export const PROXIMA_LB_POLICY: typeof api.PROXIMA_LB_POLICY = api.PROXIMA_LB_POLICY;
 /** {@inheritDoc outcomeOfStatus} */
 export const outcomeOfStatus: typeof api.outcomeOfStatus = api.outcomeOfStatus;
+/** {@inheritDoc serverInterceptors} */
+export const serverInterceptors: typeof api.serverInterceptors = api.serverInterceptors;
+/** {@inheritDoc openTelemetryServerInterceptor} */
+export const openTelemetryServerInterceptor: typeof api.openTelemetryServerInterceptor =
+  api.openTelemetryServerInterceptor;
 export type { ProximaResolverOptions, ProximaResolverRegistration } from './register.js';
+export type { GrpcServerTracingOptions } from './otel.js';

@@ -4,6 +4,7 @@ import { splitAddress } from '../core/instance.js';
 import type { ServiceRoutes } from '../routing/service-routes.js';
 import { readResolved } from './attributes.js';
 import { CallReporter } from './call-report.js';
+import type { PickNotes } from './pick-notes.js';
 import { ProximaPicker } from './picker.js';
 
 /** The policy's name in a service config: `{ loadBalancingConfig: [{ proxima: {} }] }`. */
@@ -45,6 +46,7 @@ export class ProximaLoadBalancer implements experimental.LoadBalancer {
   private routes: ServiceRoutes | undefined;
   private routerChanged: Disposable | undefined;
   private reporter: CallReporter | undefined;
+  private picks: PickNotes | undefined;
   private lastError: string | null = null;
   private publishQueued = false;
   private updating = false;
@@ -72,6 +74,7 @@ export class ProximaLoadBalancer implements experimental.LoadBalancer {
       return true;
     }
     this.bind(resolved.routes);
+    this.picks = resolved.picks;
     this.updating = true;
     this.sync(resolved.instances, options, resolutionNote);
     this.updating = false;
@@ -180,6 +183,7 @@ export class ProximaLoadBalancer implements experimental.LoadBalancer {
         whenEmpty: connecting ? 'queue' : 'fail',
         service: routes.service,
         reporter: this.reporter,
+        picks: this.picks,
         onStale: () => this.schedulePublish(),
       });
       this.update(connectivityState.READY, picker, null);

@@ -1,7 +1,8 @@
 import { experimental, Metadata, status } from '@grpc/grpc-js';
-import type { PickContext } from '../balancer/picker.js';
+import type { PickContext, PickResult as RouterPick } from '../balancer/picker.js';
 import type { Router } from '../routing/router.js';
 import type { CallReporter } from './call-report.js';
+import type { PickNotes } from './pick-notes.js';
 
 type PickArgs = experimental.PickArgs;
 type PickResult = experimental.PickResult;
@@ -25,6 +26,8 @@ export interface ProximaPickerState {
   readonly whenEmpty: 'queue' | 'fail';
   readonly service: string;
   readonly reporter: CallReporter;
+  /** Where traced calls hear which endpoint their pick chose (see `PickNotes`). */
+  readonly picks: PickNotes | undefined;
   /** Called when a pick found the picker older than the router (a new picker is due). */
   readonly onStale: () => void;
 }
@@ -49,6 +52,19 @@ export class ProximaPicker implements experimental.Picker {
   pick(args: PickArgs): PickResult {
     const state = this.state;
     const result = state.router.pick(this.context);
+    const picked = this.pickChild(args, result);
+    // `args.metadata` is the copy grpc-js sends after a COMPLETE pick: the note's token leaves it here.
+    state.picks?.take(
+      args.metadata,
+      picked.pickResultType === experimental.PickResultType.COMPLETE && result.kind === 'ok'
+        ? result.endpoint
+        : undefined,
+    );
+    return picked;
+  }
+
+  private pickChild(args: PickArgs, result: RouterPick): PickResult {
+    const state = this.state;
     if (result.kind === 'wait') return QUEUE;
     if (result.kind === 'fail') {
       if (state.whenEmpty === 'queue') return QUEUE;

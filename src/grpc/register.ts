@@ -1,16 +1,24 @@
-import { experimental } from '@grpc/grpc-js';
+import { experimental, type Interceptor } from '@grpc/grpc-js';
 import { z } from 'zod';
 import type { Locality } from '../core/locality.js';
 import type { Discoverer } from '../discovery/discoverer.js';
 import { RoutingSource, type RoutingSourceOptions } from '../http/routing-source.js';
+import { resolveOpenTelemetry, type OpenTelemetrySetting, type Otel } from '../observability/otel/load.js';
 import type { RoutingTable } from '../routing/explain.js';
 import { PROXIMA_LB_POLICY, ProximaLbConfig, ProximaLoadBalancer } from './load-balancer.js';
+import { openTelemetryClientInterceptor } from './otel.js';
 import { ResolverBinding, resolverClass } from './resolver.js';
 
 /** Options of {@link registerProximaResolver}: where endpoints come from, and the scheme to answer. */
 export interface ProximaResolverOptions extends RoutingSourceOptions {
   /** The URI scheme resolved through Proxima (default `proxima`: targets `proxima:///service`). */
   readonly scheme?: string;
+  /**
+   * OpenTelemetry CLIENT spans for calls made with {@link ProximaResolverRegistration.interceptors}
+   * (see docs/grpc.md). Default: on when `@opentelemetry/api` is installed and an SDK registered a
+   * global tracer provider before the registration; `true` fails without the package; `false` is off.
+   */
+  readonly openTelemetry?: OpenTelemetrySetting;
 }
 
 /** A live resolver registration. Dispose it to stop its watches and fail its channels. */
@@ -21,6 +29,13 @@ export interface ProximaResolverRegistration extends AsyncDisposable {
   readonly locality: Locality;
   /** The discoverer behind it (shared with other Proxima parts when one was given). */
   readonly discoverer: Discoverer;
+  /**
+   * Client interceptors to give the clients of this scheme's targets (`{ interceptors }` in the
+   * client's options): with OpenTelemetry on, one that runs each call in a CLIENT span under the
+   * active context, injects it into the call's metadata, and records where Proxima routed the call;
+   * empty when OpenTelemetry is off.
+   */
+  readonly interceptors: readonly Interceptor[];
   /** `${scheme}:///${service}`: the target to give grpc-js. */
   target(service: string): string;
   /** The live routing table of `service` while a channel uses it; undefined otherwise. */
@@ -62,9 +77,19 @@ const schemeSchema = z
 export async function registerProximaResolver(
   options: ProximaResolverOptions,
 ): Promise<ProximaResolverRegistration> {
-  const source = await RoutingSource.open(options, 'grpc', { scheme: schemeSchema });
+  const source = await RoutingSource.open(options, 'grpc', {
+    scheme: schemeSchema,
+    openTelemetry: z.union([z.boolean(), z.object({}).passthrough()]).optional(),
+  });
   const scheme = options.scheme ?? 'proxima';
   const binding = new ResolverBinding(source);
+  let otel: Otel | undefined;
+  try {
+    otel = await resolveOpenTelemetry(options.openTelemetry, 'grpc.openTelemetry');
+  } catch (error) {
+    await source.close();
+    throw error;
+  }
   experimental.registerLoadBalancerType(PROXIMA_LB_POLICY, ProximaLoadBalancer, ProximaLbConfig);
   experimental.registerResolver(scheme, resolverClass(binding));
   let closing: Promise<void> | undefined;
@@ -79,6 +104,8 @@ export async function registerProximaResolver(
     scheme,
     locality: source.locality,
     discoverer: source.discoverer,
+    interceptors:
+      otel === undefined ? [] : [openTelemetryClientInterceptor(otel, source.locality, binding.picks)],
     target: (service) => `${scheme}:///${service}`,
     explain: (service) => source.peek(service, 'grpc')?.router.explain(),
     close,

@@ -4,6 +4,7 @@ import { serviceNameSchema, splitAddress } from '../core/instance.js';
 import { parseWith } from '../core/validate.js';
 import type { RoutesLease, RoutingSource } from '../http/routing-source.js';
 import { RESOLVED_ATTRIBUTE, ResolvedService } from './attributes.js';
+import { PickNotes } from './pick-notes.js';
 import { PROXIMA_LB_POLICY } from './load-balancer.js';
 
 /** grpc-js's resolver class shape (not exported by name). */
@@ -58,6 +59,8 @@ export function serviceOfTarget(target: experimental.GrpcUri): string {
 export class ResolverBinding {
   private readonly live = new Set<ProximaResolver>();
   private disposedReason: string | undefined;
+  /** Where this registration's pickers tell traced calls which endpoint they chose. */
+  readonly picks = new PickNotes();
 
   constructor(readonly source: RoutingSource) {}
 
@@ -169,7 +172,7 @@ export class ProximaResolver implements experimental.Resolver {
       if (routes === undefined || instances === undefined) return;
       this.listener(
         experimental.statusOrFromValue(instances.flatMap(endpointOf)),
-        { [RESOLVED_ATTRIBUTE]: new ResolvedService(routes, instances) },
+        { [RESOLVED_ATTRIBUTE]: new ResolvedService(routes, instances, this.binding.picks) },
         this.serviceConfig,
         `proxima: ${instances.length} grpc instance(s) of ${this.service}`,
       );
