@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
 const MODULES = join(ROOT, 'node_modules');
-const APP = new URL('./fixtures/no-otel-app.mjs', import.meta.url).pathname;
+const APP = new URL('./fixtures/no-otel-app.js', import.meta.url).pathname;
 const HIDDEN = '@opentelemetry/api';
 
 let work = '';
@@ -54,7 +54,7 @@ function appWithout(hidden: string): string {
     join(dir, 'package.json'),
     JSON.stringify({ name: 'no-otel-app', private: true, type: 'module' }),
   );
-  cpSync(APP, join(dir, 'app.mjs'));
+  cpSync(APP, join(dir, 'app.js'));
   return dir;
 }
 
@@ -79,7 +79,7 @@ afterAll(() => {
 
 describe('without @opentelemetry/api installed', () => {
   it('loads no OpenTelemetry module, and Proxima RPC still propagates W3C trace context', async () => {
-    const { stdout } = await run(process.execPath, ['app.mjs'], { cwd: work, timeout: 60_000, env: {} });
+    const { stdout } = await run(process.execPath, ['app.js'], { cwd: work, timeout: 60_000, env: {} });
     const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as AppReport;
 
     // The peer really is missing for this application, and nothing of OpenTelemetry was loaded.
