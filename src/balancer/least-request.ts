@@ -77,9 +77,9 @@ export class TwoChoicesPicker implements Picker {
     const b = endpoints[j]!;
     const okA = usable(a, context, this.panic);
     const okB = usable(b, context, this.panic);
-    if (okA && okB) return this.lower(a, b) ? b.start() : a.start();
-    if (okA) return a.start();
-    if (okB) return b.start();
+    // One `start()` call site: the optimizer inlines it once instead of running out of budget.
+    const chosen = okA ? (okB && this.lower(a, b) ? b : a) : okB ? b : undefined;
+    if (chosen !== undefined) return chosen.start();
     return scanFrom(endpoints, j + 1, context, this.panic) ?? this.fail;
   }
 }
