@@ -75,19 +75,20 @@ export interface HealthHooks {
  * each tier's mean latency, weighted by the traffic it really served.
  */
 export class EndpointStats implements CallTracker {
-  readonly id: string;
-  endpoint: Endpoint;
+  // Declaration order is V8's in-object layout: the fields every pick and `done` touch come first,
+  // next to each other, so a P2C pick over a large pool reads fewer cache lines per candidate.
   /** The `ok` pick result for this endpoint, reused by every pick. */
   result: OkPick;
-  /**
-   * The pick result of calls started while the endpoint is gated (half-open probes): its tracker
-   * tells the breaker that the outcome is a probe's, so a call that started before the breaker
-   * opened cannot close it. Made on the first probe, kept after.
-   */
-  private probeResult: OkPick | undefined;
-
   /** Calls picked and not yet done. */
   pending = 0;
+  /** May take new calls (not ejected, breaker admits, weight in the pool). Maintained by health. */
+  available = true;
+  /** Calls must be counted by the breaker (half-open probes). */
+  gated = false;
+  /** Has something to recover (strikes, weight, breaker): successes must reach the health rules. */
+  debt = false;
+  /** `registered weight / 100 × weightFactor`: the divisor of load in weighted least-load picks. */
+  loadDivisor = 1;
   /** Peak-EWMA latency in ms (at time {@link EndpointStats.stamp}). */
   cost = 0;
   /** Clock time of the last cost update. */
@@ -95,16 +96,25 @@ export class EndpointStats implements CallTracker {
   /** Latency samples seen. */
   samples = 0;
   successes = 0;
+  /** Sum of call latencies (ms) since the router's load-aware spill last took and reset it. */
+  latencySum = 0;
+  /** Calls in {@link EndpointStats.latencySum}. */
+  latencyCount = 0;
+
+  readonly id: string;
+  endpoint: Endpoint;
+  /**
+   * The pick result of calls started while the endpoint is gated (half-open probes): its tracker
+   * tells the breaker that the outcome is a probe's, so a call that started before the breaker
+   * opened cannot close it. Made on the first probe, kept after.
+   */
+  private probeResult: OkPick | undefined;
   failures = 0;
   consecutiveFailures = 0;
   /** Probed round-trip time (EWMA) in ms, when a prober has measured it. */
   rttMs: number | undefined = undefined;
   /** Active health: the prober could not connect (it keeps probing); no new calls while true. */
   unreachable = false;
-  /** Sum of call latencies (ms) since the router's load-aware spill last took and reset it. */
-  latencySum = 0;
-  /** Calls in {@link EndpointStats.latencySum}. */
-  latencyCount = 0;
 
   /** Clock time until which the endpoint is ejected; 0 when not ejected. */
   ejectedUntil = 0;
@@ -121,16 +131,7 @@ export class EndpointStats implements CallTracker {
   /** Health share of the registered weight, in [floor, 1]. */
   weightFactor = 1;
   weightChangedAt = 0;
-  /** `registered weight / 100 × weightFactor`: the divisor of load in weighted least-load picks. */
-  loadDivisor = 1;
   readonly breaker: BreakerStateMachine | undefined;
-
-  /** May take new calls (not ejected, breaker admits, weight in the pool). Maintained by health. */
-  available = true;
-  /** Has something to recover (strikes, weight, breaker): successes must reach the health rules. */
-  debt = false;
-  /** Calls must be counted by the breaker (half-open probes). */
-  gated = false;
   /** Listed only because the discoverer refused a mass disappearance (self-preservation). */
   unconfirmed = false;
 
