@@ -77,6 +77,8 @@ export interface HealthHooks {
 export class EndpointStats implements CallTracker {
   // Declaration order is V8's in-object layout: the fields every pick and `done` touch come first,
   // next to each other, so a P2C pick over a large pool reads fewer cache lines per candidate.
+  // Fields that hold fractions start as NaN (the constructor sets them): a field whose first value
+  // is a small integer can end up a generic field, where every store of a fraction allocates.
   /** The `ok` pick result for this endpoint, reused by every pick. */
   result: OkPick;
   /** Calls picked and not yet done. */
@@ -90,14 +92,14 @@ export class EndpointStats implements CallTracker {
   /** `registered weight / 100 × weightFactor`: the divisor of load in weighted least-load picks. */
   loadDivisor = 1;
   /** Peak-EWMA latency in ms (at time {@link EndpointStats.stamp}). */
-  cost = 0;
+  cost = Number.NaN;
   /** Clock time of the last cost update. */
-  stamp = 0;
+  stamp = Number.NaN;
   /** Latency samples seen. */
   samples = 0;
   successes = 0;
   /** Sum of call latencies (ms) since the router's load-aware spill last took and reset it. */
-  latencySum = 0;
+  latencySum = Number.NaN;
   /** Calls in {@link EndpointStats.latencySum}. */
   latencyCount = 0;
 
@@ -145,6 +147,7 @@ export class EndpointStats implements CallTracker {
     this.endpoint = endpoint;
     this.result = { kind: 'ok', endpoint, tracker: this };
     this.cost = initialCostMs;
+    this.latencySum = 0;
     this.stamp = host.now;
     this.weightChangedAt = host.now;
     this.inPoolSince = host.now;
