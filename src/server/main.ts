@@ -63,6 +63,7 @@ async function main(): Promise<void> {
             leases: 10_000_000,
             instancesPerLease: 10_000_000,
           },
+          connections: { maxConnectionsPerAddress: 10_000_000 },
         }
       : {}),
   });

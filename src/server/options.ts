@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { invalidArgument } from '../core/errors.js';
 import { parseWith } from '../core/validate.js';
 import type { RegistryChecksOptions } from './checks/registry-checks.js';
+import type { ConnectionLimitsInput } from './connection-limits.js';
 import type { AclInput } from './security/acl.js';
 import { limitsSchema, type LimitsInput } from './security/limits.js';
 import type { AuthPolicy, TlsOptions } from './seams.js';
@@ -53,6 +54,14 @@ export interface RegistryServerOptions {
    * 4,000). ACL entries override them per token. `requestsPerSecond: 0` turns the rate off.
    */
   readonly limits?: LimitsInput;
+  /**
+   * Bounds on connections (a slowloris must not hold the server): at most `maxConnections` open
+   * (default min(10,000, 80% of the fd limit)) and `maxConnectionsPerAddress` from one client
+   * address (default 2,000; raise it when many clients reach the registry through one NAT or
+   * proxy); headers within `headersTimeoutMs` (default 10 s) and the whole request within
+   * `requestTimeoutMs` (default 30 s) of its start, else 408 and close.
+   */
+  readonly connections?: ConnectionLimitsInput;
   /**
    * Host names the `Host` header may carry (else 421), or `['*']` for any. Default: the bind
    * address, plus `localhost`, `127.0.0.1`, `::1` when bound to loopback; any for `0.0.0.0`/`::`.

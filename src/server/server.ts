@@ -12,6 +12,7 @@ import { Emitter, type Event } from '../core/event.js';
 import { joinAddress } from '../core/instance.js';
 import { sendError, statusOf } from './http-io.js';
 import { registryChecks } from './checks/registry-checks.js';
+import { capConnections, httpTimeoutOptions, resolveConnectionLimits } from './connection-limits.js';
 import { checkOptions, type RegistryServerOptions } from './options.js';
 import { RouteTable } from './router.js';
 import { adminRoutes } from './routes/admin.js';
@@ -81,6 +82,7 @@ export interface ServedRequest {
  */
 export async function startRegistryServer(options: RegistryServerOptions = {}): Promise<RegistryServer> {
   const checked = checkOptions(options);
+  const connectionLimits = resolveConnectionLimits(options.connections);
   const clock = options.clock ?? systemClock;
   // pino loads only when no logger is given: importing the package must not pay for it.
   const logger = options.logger ?? (await import('pino')).pino({ name: 'proxima-registry' });
@@ -139,19 +141,24 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
     }
   };
   const listener = (req: IncomingMessage, res: ServerResponse): void => void handle(req, res);
+  const timeouts = httpTimeoutOptions(connectionLimits);
   const server: Server = options.tls
     ? createHttpsServer(
         {
+          ...timeouts,
           ...options.tls,
           // With a CA, a client certificate it signed is required: the handshake fails without one.
           ...(options.tls.ca === undefined ? {} : { requestCert: true, rejectUnauthorized: true }),
         },
         listener,
       )
-    : createHttpServer(listener);
+    : createHttpServer(timeouts, listener);
+  capConnections(server, connectionLimits, logger);
   server.on('close', () => state.close());
-  server.on('clientError', (error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    // A request not received within connections.headersTimeoutMs / requestTimeoutMs: 408, as Node's own.
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`);
     logger.debug({ err: error }, 'client error');
   });
 
