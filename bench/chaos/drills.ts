@@ -1,72 +1,19 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createClient } from '../../src/client/index.js';
-import { type ServerProcess, startServerProcess } from '../../test/server/server-process.js';
-import { whoApi } from '../../test/client/fixtures/who-api.js';
-import { type OwnedProcess, ProcessGroup, eventually } from '../../test/support/processes.js';
-import { ChaosLoad, quantile } from './load.js';
+import { startServerProcess } from '../../test/server/server-process.js';
+import type { OwnedProcess } from '../../test/support/processes.js';
+import type { AttackOutcome, Drill, DrillContext } from './drill-types.js';
+import type { RegistrySecurity } from './registry-security.js';
 
-const SERVICE = fileURLToPath(new URL('./chaos-service.ts', import.meta.url));
+/**
+ * The drills of `npm run chaos`, by name: what each attacks and how. The runner
+ * (`./runner.ts`) gives each a fleet, a caller and a clock, and writes its row.
+ */
+
 const ATTACKER = fileURLToPath(new URL('./attacker.ts', import.meta.url));
-
-/** One row of the chaos table. */
-export interface DrillRow {
-  readonly drill: string;
-  readonly calls: number;
-  readonly failed: number;
-  /** p99 of the calls started from the attack to the end of the drill. */
-  readonly p99Ms: number;
-  /** p99 of the calls before the attack. */
-  readonly baselineP99Ms: number;
-  /** Peak RSS (VmHWM) of the attacked process, MB; undefined when it was killed. */
-  readonly peakRssMb: number | undefined;
-  /** From the attack's start to the last call that failed or took over 2× the baseline p99. */
-  readonly recoverMs: number;
-  readonly firstErrors: readonly string[];
-}
-
-export interface ChaosOptions {
-  /** Seconds-long drills for the test suite instead of the full run. */
-  readonly short?: boolean;
-  /** Drill names to run (default all). */
-  readonly only?: readonly string[];
-  /** Caller load, calls/s (default 1 000 short, 2 000 full). */
-  readonly rate?: number;
-  readonly log?: (line: string) => void;
-  /**
-   * Run every drill against one fleet (started once): only for drills that leave it whole
-   * (SIGSTOP/SIGCONT and the attackers), to keep the test suite's version short.
-   */
-  readonly shareFleet?: boolean;
-}
-
-interface Fleet {
-  readonly registry: ServerProcess;
-  readonly instances: OwnedProcess[];
-  readonly ports: number[];
-  readonly service: string;
-}
-
-interface DrillContext {
-  readonly group: ProcessGroup;
-  readonly fleet: Fleet;
-  readonly short: boolean;
-  readonly holdMs: number;
-  /**
-   * The instance the drill attacks: 0 on a fresh fleet; on a shared one each drill takes the next,
-   * because peak RSS (VmHWM) is a lifetime figure and would blame a drill for its predecessor.
-   */
-  readonly target: number;
-  /** Starts instance `i` of the fleet anew (after a kill or stop). */
-  restart(i: number, suffix: string): Promise<void>;
-}
-
-/** A drill: runs its attack; resolves when it is over; returns the attacked process. */
-type Attack = (ctx: DrillContext) => Promise<OwnedProcess | undefined>;
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function attacker(ctx: DrillContext, mode: string, port: number, count = 1): OwnedProcess {
+function attacker(ctx: DrillContext, mode: string, port: number, count = 1, token?: string): OwnedProcess {
   return ctx.group.start(`attacker-${mode}`, process.execPath, [
     '--import',
     'tsx',
@@ -74,196 +21,152 @@ function attacker(ctx: DrillContext, mode: string, port: number, count = 1): Own
     mode,
     String(port),
     String(count),
+    ...(token === undefined ? [] : [token]),
   ]);
 }
 
 /** Hold an attack for the drill's time, then end the attacker. */
-async function hold(ctx: DrillContext, child: OwnedProcess): Promise<void> {
+async function hold(ctx: DrillContext, child: OwnedProcess, during?: () => Promise<void>): Promise<void> {
   await child.waitForLine(/^ATTACKING/, 300_000);
-  await pause(ctx.holdMs);
+  const until = performance.now() + ctx.holdMs;
+  await during?.();
+  await pause(Math.max(0, until - performance.now()));
+  const last = child.lines.filter((l) => /^(CLOSED|STATUS)/.test(l)).at(-1);
+  if (last !== undefined) ctx.notes.push(`attacker: ${last}`);
   await child.kill();
 }
 
-export const DRILLS: Readonly<Record<string, Attack>> = {
-  'kill -9 an instance': async (ctx) => {
+const server = (attack: Drill['attack']): Drill => ({ backend: 'server', attack });
+const on = (p: OwnedProcess | undefined): AttackOutcome => ({ attacked: p === undefined ? [] : [p] });
+
+/** A registry attack: hold it, and register a new instance in the middle of it. */
+function onRegistry(
+  mode: string,
+  count: (short: boolean) => number,
+  token?: (s: RegistrySecurity) => string,
+): Drill['attack'] {
+  return async (ctx) => {
+    const registry = ctx.fleet.registry!;
+    const child = attacker(
+      ctx,
+      mode,
+      registry.port,
+      count(ctx.short),
+      token === undefined || ctx.security === undefined ? undefined : token(ctx.security),
+    );
+    await hold(ctx, child, async () => {
+      await pause(ctx.holdMs / 2);
+      ctx.notes.push(
+        `a registration during the attack was listed after ${Math.round(await ctx.registerNow())} ms`,
+      );
+    });
+    return on(registry.process);
+  };
+}
+
+export const DRILLS: Readonly<Record<string, Drill>> = {
+  'kill -9 an instance': server(async (ctx) => {
     await ctx.fleet.instances[ctx.target]!.kill();
     await pause(ctx.holdMs);
-    return undefined;
-  },
-  'rolling SIGTERM restart of all': async (ctx) => {
+    return on(undefined);
+  }),
+  'rolling SIGTERM restart of all': server(async (ctx) => {
     for (let i = 0; i < ctx.fleet.instances.length; i++) {
       await ctx.fleet.instances[i]!.stop(10_000);
       await ctx.restart(i, 'b');
     }
-    return undefined;
-  },
-  'kill -9 the registry, restart after 5 s': async (ctx) => {
-    const registry = ctx.fleet.registry;
+    return on(undefined);
+  }),
+  'kill -9 the registry, restart after 5 s': server(async (ctx) => {
+    const registry = ctx.fleet.registry!;
     await registry.process.kill();
     await pause(ctx.short ? 2_000 : 5_000);
     const again = await startServerProcess(ctx.group, { port: registry.port, name: 'registry-2' });
-    return again.process;
+    return { attacked: [again.process], recoveredAt: await ctx.recovered() };
+  }),
+  'etcd leader kill': {
+    backend: 'etcd',
+    attack: async (ctx) => {
+      const etcd = ctx.fleet.etcd!;
+      const killed = await etcd.killLeader();
+      const recoveredAt = await ctx.recovered();
+      await pause(ctx.holdMs);
+      await etcd.restart(killed, 120_000);
+      ctx.notes.push(`the killed member (${killed.name}) restarted and rejoined`);
+      return { attacked: [], recoveredAt };
+    },
   },
-  'SIGSTOP/SIGCONT a server': async (ctx) => {
+  'etcd quorum loss for 15 s': {
+    backend: 'etcd',
+    attack: async (ctx) => {
+      const etcd = ctx.fleet.etcd!;
+      const leader = await etcd.leader(60_000);
+      const lost = [leader, etcd.members.find((m) => m !== leader)!];
+      // kill -9 of the leader and one follower: the third member alone has no quorum.
+      await Promise.all(lost.map((m) => etcd.kill(m)));
+      await pause(ctx.short ? 3_000 : 15_000);
+      await Promise.all(lost.map((m) => etcd.restart(m, 120_000)));
+      const recoveredAt = await ctx.recovered();
+      ctx.notes.push(
+        `killed ${lost.map((m) => m.name).join(' and ')} (the leader first), restarted after ${ctx.short ? 3 : 15} s`,
+      );
+      return { attacked: lost.map((m) => m.process!), recoveredAt };
+    },
+  },
+  'etcd quorum loss by SIGSTOP (leader frozen)': {
+    backend: 'etcd',
+    attack: async (ctx) => {
+      const etcd = ctx.fleet.etcd!;
+      const leader = await etcd.leader(60_000);
+      const stopped = [leader, etcd.members.find((m) => m !== leader)!];
+      // SIGSTOP: the members keep their sockets and state, as a frozen VM would.
+      for (const m of stopped) m.process!.signal('SIGSTOP');
+      await pause(ctx.short ? 3_000 : 15_000);
+      for (const m of stopped) m.process!.signal('SIGCONT');
+      const recoveredAt = await ctx.recovered();
+      ctx.notes.push(
+        `stopped ${stopped.map((m) => m.name).join(' and ')} (the leader first) for ${ctx.short ? 3 : 15} s`,
+      );
+      return { attacked: stopped.map((m) => m.process!), recoveredAt };
+    },
+  },
+  'SIGSTOP/SIGCONT a server': server(async (ctx) => {
     const target = ctx.fleet.instances[ctx.target]!;
     target.signal('SIGSTOP');
     await pause(ctx.holdMs);
     target.signal('SIGCONT');
-    return target;
-  },
-  'a client that never reads': async (ctx) => {
+    return on(target);
+  }),
+  'a client that never reads': server(async (ctx) => {
     await hold(ctx, attacker(ctx, 'never-read', ctx.fleet.ports[ctx.target]!));
-    return ctx.fleet.instances[ctx.target];
-  },
-  'idle connections': async (ctx) => {
+    return on(ctx.fleet.instances[ctx.target]);
+  }),
+  'idle connections': server(async (ctx) => {
     await hold(ctx, attacker(ctx, 'idle', ctx.fleet.ports[ctx.target]!, ctx.short ? 2_000 : 19_500));
-    return ctx.fleet.instances[ctx.target];
-  },
-  '300 half-sent frames': async (ctx) => {
+    return on(ctx.fleet.instances[ctx.target]);
+  }),
+  '300 half-sent frames': server(async (ctx) => {
     await hold(ctx, attacker(ctx, 'half-frames', ctx.fleet.ports[ctx.target]!, 300));
-    return ctx.fleet.instances[ctx.target];
+    return on(ctx.fleet.instances[ctx.target]);
+  }),
+  'a slowloris on the registry': {
+    backend: 'server',
+    onRegistry: true,
+    attack: onRegistry('slowloris', (short) => (short ? 3_000 : 10_000)),
+  },
+  'a lease flood (open registry)': {
+    backend: 'server',
+    onRegistry: true,
+    attack: onRegistry('lease-flood', () => 64),
+  },
+  'a lease flood (ACL: valid / wrong / no token)': {
+    backend: 'server',
+    onRegistry: true,
+    acl: true,
+    attack: onRegistry(
+      'lease-flood',
+      () => 64,
+      (s) => s.attackerToken,
+    ),
   },
 };
-
-/** Peak resident set (VmHWM) of a live process, MB. */
-function peakRssMb(pid: number): number | undefined {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('VmHWM:'));
-    return line === undefined ? undefined : Math.round(Number(line.split(/\s+/)[1]) / 1024);
-  } catch {
-    return undefined;
-  }
-}
-
-async function startInstance(
-  group: ProcessGroup,
-  registry: string,
-  service: string,
-  id: string,
-): Promise<{ child: OwnedProcess; port: number }> {
-  const child = group.start(id, process.execPath, ['--import', 'tsx', SERVICE], {
-    PROXIMA_REGISTRY: registry,
-    WHO_SERVICE: service,
-    WHO_ID: id,
-  });
-  const line = await child.waitForLine(/^READY \d+/, 60_000);
-  return { child, port: Number(line.split(' ')[1]) };
-}
-
-/**
- * Runs the drills, each against a fresh fleet (one registry server, ≥ 3 instances in their own
- * processes) under a caller at `rate` calls/s in this process, and returns one row per drill.
- */
-export async function runChaos(options: ChaosOptions = {}): Promise<DrillRow[]> {
-  const short = options.short ?? false;
-  const rate = options.rate ?? (short ? 1_000 : 2_000);
-  const names = options.only ?? Object.keys(DRILLS);
-  // A shared fleet gives each drill an instance of its own, so one attacked process's RSS is not
-  // the sum of several attacks (the idle-socket drill after the SIGSTOP backlog read 257 MB).
-  const size = options.shareFleet ? Math.max(names.length, 3) : short ? 3 : 4;
-  const rows: DrillRow[] = [];
-  const shared = options.shareFleet ? new ProcessGroup() : null;
-  try {
-    const sharedFleet = shared === null ? null : await startFleet(shared, 'chaos', size);
-    for (const [index, name] of names.entries()) {
-      const attack = DRILLS[name];
-      if (attack === undefined) throw new Error(`unknown drill ${name}`);
-      const group = shared ?? new ProcessGroup();
-      try {
-        const fleet = sharedFleet ?? (await startFleet(group, `chaos${index}`, size));
-        const target = sharedFleet === null ? 0 : index % size;
-        rows.push(await runDrill(group, fleet, name, attack, short, rate, target));
-        options.log?.(formatRow(rows.at(-1)!));
-      } finally {
-        if (shared === null) await group.killAll();
-      }
-    }
-  } finally {
-    await shared?.killAll();
-  }
-  return rows;
-}
-
-async function startFleet(group: ProcessGroup, service: string, size: number): Promise<Fleet> {
-  const registry = await startServerProcess(group, { name: 'registry' });
-  const started = await Promise.all(
-    Array.from({ length: size }, (_, i) => startInstance(group, registry.url, service, `${service}-${i}`)),
-  );
-  return { registry, service, instances: started.map((s) => s.child), ports: started.map((s) => s.port) };
-}
-
-async function runDrill(
-  group: ProcessGroup,
-  fleet: Fleet,
-  drill: string,
-  attack: Attack,
-  short: boolean,
-  rate: number,
-  target: number,
-): Promise<DrillRow> {
-  const { registry, service } = fleet;
-  const size = fleet.instances.length;
-  const client = await createClient({ registry: registry.url, env: {}, probe: false });
-  try {
-    const api = client.bind(whoApi(service).definition);
-    await client.ready(service);
-    await eventually(
-      () => client.explain(service).routes.flatMap((r) => r.endpoints).length === size,
-      30_000,
-    );
-    let n = 0;
-    const load = new ChaosLoad(() => api.ask({ n: n++ }, { deadlineMs: 2_000 }), rate).start();
-    await pause(short ? 1_000 : 2_000); // warm-up (connections, JIT): not in the baseline
-    const t0 = performance.now();
-    await pause(short ? 1_000 : 3_000);
-    const attackAt = performance.now();
-    const ctx: DrillContext = {
-      group,
-      fleet,
-      short,
-      holdMs: short ? 2_000 : 10_000,
-      target,
-      restart: async (i, suffix) => {
-        const next = await startInstance(group, registry.url, service, `${service}-${i}${suffix}`);
-        fleet.instances[i] = next.child;
-        fleet.ports[i] = next.port;
-      },
-    };
-    const attacked = await attack(ctx);
-    await pause(short ? 1_000 : 5_000);
-    const rss = attacked === undefined || attacked.hasExited ? undefined : peakRssMb(attacked.pid);
-    await load.stop();
-
-    const baseline = load.window(t0, attackAt).map((s) => s.ms);
-    const baselineP99 = quantile(baseline, 0.99);
-    const during = load.window(attackAt);
-    const all = load.window(t0);
-    const slow = during.filter((s) => s.failed || s.ms > 2 * baselineP99);
-    const recoverMs = slow.length === 0 ? 0 : Math.max(...slow.map((s) => s.at + s.ms)) - attackAt;
-    return {
-      drill,
-      calls: all.length,
-      failed: all.filter((s) => s.failed).length,
-      p99Ms: quantile(
-        during.map((s) => s.ms),
-        0.99,
-      ),
-      baselineP99Ms: baselineP99,
-      peakRssMb: rss,
-      recoverMs,
-      firstErrors: load.firstErrors,
-    };
-  } finally {
-    await client.close();
-  }
-}
-
-/** The table's header. */
-export const TABLE_HEADER =
-  '| drill | calls | failed | p99 during (ms) | baseline p99 (ms) | attacked peak RSS (MB) | time to recover (ms) |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |';
-
-export function formatRow(r: DrillRow): string {
-  return `| ${r.drill} | ${r.calls} | ${r.failed} | ${r.p99Ms.toFixed(1)} | ${r.baselineP99Ms.toFixed(1)} | ${r.peakRssMb ?? '–'} | ${Math.round(r.recoverMs)} |`;
-}

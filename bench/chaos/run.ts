@@ -2,10 +2,10 @@
  * The chaos suite: `npm run chaos` (full drills, ~20 s each) or `npm run chaos -- --short`.
  * `--only "SIGSTOP/SIGCONT a server,a client that never reads"` picks drills; `--rate N` sets the
  * caller's calls/s (default 2 000 full, 1 000 short). Prints one markdown
- * row per drill as it finishes, then the whole table; exits 1 when a target is missed (a failed
- * call, or the attacked process over 256 MB).
+ * row per drill as it finishes, then the whole table and each drill's notes; exits 1 when a target
+ * is missed (a failed call, a failed registry probe, or the attacked process over 256 MB).
  */
-import { DRILLS, TABLE_HEADER, formatRow, runChaos } from './drills.js';
+import { DRILLS, TABLE_HEADER, formatRow, runChaos } from './runner.js';
 
 const args = process.argv.slice(2);
 const short = args.includes('--short');
@@ -24,6 +24,9 @@ const rows = await runChaos({
 });
 console.log('\n' + TABLE_HEADER);
 for (const r of rows) console.log(formatRow(r));
-const missed = rows.filter((r) => r.failed > 0 || (r.peakRssMb ?? 0) >= 256);
+for (const r of rows) for (const note of r.notes) console.log(`- ${r.drill}: ${note}`);
+const missed = rows.filter(
+  (r) => r.failed > 0 || (r.peakRssMb ?? 0) >= 256 || (r.registry?.during.failed ?? 0) > 0,
+);
 for (const r of missed) console.log(`MISSED ${r.drill}: ${r.firstErrors.join('; ')}`);
 process.exit(missed.length === 0 ? 0 : 1);
