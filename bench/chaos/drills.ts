@@ -152,7 +152,7 @@ export const DRILLS: Readonly<Record<string, Drill>> = {
   'a slowloris on the registry': {
     backend: 'server',
     onRegistry: true,
-    attack: onRegistry('slowloris', (short) => (short ? 3_000 : 10_000)),
+    attack: onRegistry('slowloris', (short) => (short ? 2_500 : 10_000)),
   },
   'a lease flood (open registry)': {
     backend: 'server',
