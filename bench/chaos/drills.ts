@@ -59,6 +59,8 @@ function onRegistry(
       ctx.notes.push(
         `a registration during the attack was listed after ${Math.round(await ctx.registerNow())} ms`,
       );
+      // A flood lasts until it has met the rate limit, however slowly a loaded machine runs it.
+      if (mode === 'lease-flood') await child.waitForLine(/^STATUS .*\b429:/, 300_000);
     });
     return on(registry.process);
   };

@@ -118,7 +118,8 @@ async function runDrill(
   const client = await createClient({ registry: fleet.registryUrl, env: {}, probe: false });
   const probe =
     spec.onRegistry === true && fleet.registry !== undefined
-      ? new RegistryProbe(fleet.registry.url, service)
+      ? // The short version runs in `npm test` on loaded machines: a generous ceiling there.
+        new RegistryProbe(fleet.registry.url, service, 50, short ? 30_000 : 10_000)
       : undefined;
   try {
     const api = client.bind(whoApi(service).definition);
