@@ -61,10 +61,10 @@ export interface DrillContext {
   restart(i: number, suffix: string): Promise<void>;
   /**
    * A registration made while the registry is under attack, through a new client (new
-   * connections): grant, register, and see it listed by another new client. Resolves with the
-   * time it took.
+   * connections): grant, register (retrying as a registrar would), and see it listed by another
+   * new client. Resolves with the time it took and the tries that failed.
    */
-  registerNow(): Promise<number>;
+  registerNow(): Promise<{ readonly ms: number; readonly failures: readonly string[] }>;
   /**
    * Resolves with the time (performance.now()) at which the registry took a write again and
    * listed every instance of the fleet, and the caller's view held them all.

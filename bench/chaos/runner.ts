@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createClient } from '../../src/client/index.js';
+import { toProximaError } from '../../src/core/errors.js';
 import type { Registry } from '../../src/registry/registry.js';
 import { whoApi } from '../../test/client/fixtures/who-api.js';
 import { type OwnedProcess, ProcessGroup, eventually } from '../../test/support/processes.js';
@@ -150,8 +151,8 @@ async function runDrill(
       },
       registerNow: async () => {
         const started = performance.now();
-        await registerAndList(fleet, `during-${joined++}`);
-        return performance.now() - started;
+        const failures = await registerAndList(fleet, `during-${joined++}`);
+        return { ms: performance.now() - started, failures };
       },
       recovered: async () => {
         await eventually(() => routed() >= size, 120_000);
@@ -204,14 +205,30 @@ async function fleetRegistry(fleet: Fleet): Promise<Registry> {
 /** The service of the drills' own registrations: the caller must not route to their addresses. */
 const probeService = (fleet: Fleet): string => `${fleet.service}-probe`;
 
-/** Registers `id` through a new client and waits until another new client lists it. */
-async function registerAndList(fleet: Fleet, id: string): Promise<void> {
+/**
+ * Registers `id` through a new client, retrying as a registrar would (each try bounded by the
+ * client's 5 s request timeout, within a generous ceiling), and waits until another new client
+ * lists it. Resolves with the failed tries, which the row's notes report.
+ */
+async function registerAndList(fleet: Fleet, id: string): Promise<string[]> {
   const writer = await fleetRegistry(fleet);
   const reader = await fleetRegistry(fleet);
+  const failures: string[] = [];
   try {
-    const registration = await writer.register(
-      { service: probeService(fleet), id, address: '127.0.0.1:9' },
-      { ttlMs: 30_000 },
+    const registration = await eventually(
+      async () => {
+        try {
+          return await writer.register(
+            { service: probeService(fleet), id, address: '127.0.0.1:9' },
+            { ttlMs: 30_000 },
+          );
+        } catch (error) {
+          failures.push(toProximaError(error).message);
+          throw error;
+        }
+      },
+      180_000,
+      200,
     );
     await eventually(
       async () => (await reader.list(probeService(fleet))).instances.some((i) => i.id === id),
@@ -219,6 +236,7 @@ async function registerAndList(fleet: Fleet, id: string): Promise<void> {
       100,
     );
     await registration.deregister();
+    return failures;
   } finally {
     await writer.close();
     await reader.close();
