@@ -103,7 +103,99 @@ describe('pool', () => {
     expect(ids(pool)).toEqual([]);
   });
 
+  describe('a burst of unannounced deletes (a frozen etcd leader revoking every lease on resume)', () => {
+    const del = (revision: number, id: string): WatchEvent => ({
+      type: 'delete',
+      service: 'users',
+      revision,
+      id,
+    });
+    const burstPolicy = resolveSelfPreservation({ threshold: 0.5, graceMs: 1_000, burstWindowMs: 200 });
+    const start = (...instances: string[]): Pool =>
+      applyEvent(emptyPool('users'), reset(1, ...instances), 0, burstPolicy);
+
+    it('holds every instance of a burst that removes most of them, each until the grace ends', () => {
+      let pool = start('a', 'b', 'c');
+      pool = applyEvent(pool, del(2, 'a'), 10, burstPolicy);
+      expect(ids(pool)).toEqual(['b', 'c']);
+      pool = applyEvent(pool, del(3, 'b'), 20, burstPolicy);
+      expect(ids(pool)).toEqual(['a', 'b', 'c']);
+      expect([...pool.unconfirmed]).toEqual([
+        ['a', 1_020],
+        ['b', 1_020],
+      ]);
+      expect(pool.revision).toBe(3);
+      pool = applyEvent(pool, del(4, 'c'), 30, burstPolicy);
+      expect(ids(pool)).toEqual(['a', 'b', 'c']);
+      expect(pool.unconfirmed.get('c')).toBe(1_030);
+    });
+
+    it('lets deletes further apart than the window go, and never holds a single instance', () => {
+      let pool = start('a', 'b', 'c');
+      pool = applyEvent(pool, del(2, 'a'), 0, burstPolicy);
+      pool = applyEvent(pool, del(3, 'b'), 201, burstPolicy);
+      expect(ids(pool)).toEqual(['c']);
+      expect(applyEvent(start('a'), del(2, 'a'), 0, burstPolicy).instances.size).toBe(0);
+    });
+
+    it('lets a burst that removes at most the threshold share go', () => {
+      let pool = start('a', 'b', 'c', 'd');
+      pool = applyEvent(pool, del(2, 'a'), 0, burstPolicy);
+      pool = applyEvent(pool, del(3, 'b'), 1, burstPolicy);
+      expect(ids(pool)).toEqual(['c', 'd']);
+      expect(pool.unconfirmed.size).toBe(0);
+    });
+
+    it('does not count announced departures: DRAINING first, then the delete', () => {
+      let pool = start('a', 'b', 'c');
+      for (const [revision, id] of [
+        [2, 'a'],
+        [3, 'b'],
+      ] as const) {
+        pool = applyEvent(
+          pool,
+          { type: 'upsert', service: 'users', revision, instance: { ...inst(id), status: 'DRAINING' } },
+          0,
+          burstPolicy,
+        );
+      }
+      pool = applyEvent(pool, del(4, 'a'), 1, burstPolicy);
+      pool = applyEvent(pool, del(5, 'b'), 2, burstPolicy);
+      expect(ids(pool)).toEqual(['c']);
+    });
+
+    it('confirms a held instance when its registrar registers it again', () => {
+      let pool = start('a', 'b', 'c');
+      pool = applyEvent(pool, del(2, 'a'), 0, burstPolicy);
+      pool = applyEvent(pool, del(3, 'b'), 0, burstPolicy);
+      pool = applyEvent(
+        pool,
+        { type: 'upsert', service: 'users', revision: 4, instance: inst('a') },
+        5,
+        burstPolicy,
+      );
+      expect([...pool.unconfirmed.keys()]).toEqual(['b']);
+      expect(ids(pool)).toEqual(['a', 'b', 'c']);
+    });
+
+    it('never holds a burst when self-preservation is disabled', () => {
+      const off = resolveSelfPreservation(false);
+      let pool = applyEvent(emptyPool('users'), reset(1, 'a', 'b', 'c'), 0, off);
+      for (const [revision, id] of [
+        [2, 'a'],
+        [3, 'b'],
+        [4, 'c'],
+      ] as const) {
+        pool = applyEvent(pool, del(revision, id), 0, off);
+      }
+      expect(ids(pool)).toEqual([]);
+    });
+  });
+
   it('rejects bad self-preservation options naming the field', () => {
+    expect(() => resolveSelfPreservation({ burstWindowMs: -5 })).toThrow(
+      /^selfPreservation\.burstWindowMs: /,
+    );
     expect(() => resolveSelfPreservation({ threshold: 2 })).toThrow(/^selfPreservation\.threshold: /);
     expect(() => resolveSelfPreservation({ graceMs: -1 })).toThrow(/^selfPreservation\.graceMs: /);
   });

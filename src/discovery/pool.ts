@@ -1,6 +1,6 @@
 import type { Instance } from '../core/instance.js';
 import type { WatchEvent } from '../registry/registry.js';
-import { heldOnReset, type SelfPreservation } from './self-preservation.js';
+import { heldOnReset, holdsDeleteBurst, type SelfPreservation } from './self-preservation.js';
 import type { ServiceSnapshot } from './snapshot.js';
 
 /**
@@ -14,10 +14,21 @@ export interface Pool {
   readonly instances: ReadonlyMap<string, Instance>;
   /** Unconfirmed ids and the monotonic time (Clock.now) at which their grace ends. */
   readonly unconfirmed: ReadonlyMap<string, number>;
+  /**
+   * Confirmed instances deleted without announcing it (not DRAINING) in the current burst, with
+   * the time of each delete: self-preservation holds them when the burst removes most instances.
+   */
+  readonly vanished: ReadonlyMap<string, Vanished>;
+}
+
+/** An instance deleted unannounced, kept to be restored if its delete turns out to be part of a burst. */
+export interface Vanished {
+  readonly instance: Instance;
+  readonly at: number;
 }
 
 export function emptyPool(service: string): Pool {
-  return { service, revision: 0, instances: new Map(), unconfirmed: new Map() };
+  return { service, revision: 0, instances: new Map(), unconfirmed: new Map(), vanished: new Map() };
 }
 
 /** Applies one watch event at monotonic time `now`. */
@@ -32,16 +43,44 @@ export function applyEvent(pool: Pool, event: WatchEvent, now: number, policy: S
         revision: event.revision,
         instances,
         unconfirmed: without(pool.unconfirmed, event.instance.id),
+        vanished: without(pool.vanished, event.instance.id),
       };
     }
     case 'delete':
-      return {
-        ...pool,
-        revision: event.revision,
-        instances: without(pool.instances, event.id),
-        unconfirmed: without(pool.unconfirmed, event.id),
-      };
+      return applyDelete(pool, event.revision, event.id, now, policy);
   }
+}
+
+/**
+ * A delete of a confirmed instance that was not DRAINING is unannounced: a crash, or a lease the
+ * registry revoked. One of them is routine; most of a service's instances within
+ * `burstWindowMs` of each other is what a registry losing its leases looks like (a frozen etcd
+ * leader resuming and revoking every lease that expired while it was stopped), so the burst is
+ * held as unconfirmed exactly as a reset that dropped them would be.
+ */
+function applyDelete(pool: Pool, revision: number, id: string, now: number, policy: SelfPreservation): Pool {
+  const instance = pool.instances.get(id);
+  const announced = instance === undefined || instance.status === 'DRAINING' || pool.unconfirmed.has(id);
+  const vanished = new Map<string, Vanished>();
+  for (const [other, entry] of pool.vanished) {
+    if (other !== id && now - entry.at <= policy.burstWindowMs) vanished.set(other, entry);
+  }
+  if (!announced) vanished.set(id, { instance, at: now });
+  const instances = without(pool.instances, id);
+  const unconfirmed = without(pool.unconfirmed, id);
+  const remaining = instances.size - unconfirmed.size;
+  if (announced || !holdsDeleteBurst(vanished.size, remaining, policy)) {
+    return { ...pool, revision, instances, unconfirmed, vanished };
+  }
+  const heldInstances = new Map(instances);
+  const heldUnconfirmed = new Map(unconfirmed);
+  for (const [heldId, entry] of vanished) {
+    heldInstances.set(heldId, entry.instance);
+    // Held earlier in the same burst: keep that deadline (the rest of a burst must not extend it).
+    if (!heldUnconfirmed.has(heldId)) heldUnconfirmed.set(heldId, now + policy.graceMs);
+  }
+  // The burst stays remembered for its window, so its later deletes are held too.
+  return { ...pool, revision, instances: heldInstances, unconfirmed: heldUnconfirmed, vanished };
 }
 
 function applyReset(
@@ -67,7 +106,7 @@ function applyReset(
     const kept = pool.instances.get(id);
     if (kept !== undefined) instances.set(id, kept);
   }
-  return { service: pool.service, revision, instances, unconfirmed };
+  return { service: pool.service, revision, instances, unconfirmed, vanished: new Map() };
 }
 
 /** Drops the unconfirmed instances whose grace ended at or before `now`. */

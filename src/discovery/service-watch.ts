@@ -149,7 +149,9 @@ export class ServiceWatch implements AsyncDisposable {
           present: this.pool.instances.size - this.pool.unconfirmed.size,
           graceMs: this.options.selfPreservation.graceMs,
         },
-        'self-preservation: a reset dropped most instances; keeping them as unconfirmed',
+        event.type === 'reset'
+          ? 'self-preservation: a reset dropped most instances; keeping them as unconfirmed'
+          : 'self-preservation: most instances were deleted at once, unannounced; keeping them as unconfirmed',
       );
     }
     this.publish({ type: 'watch', event });
