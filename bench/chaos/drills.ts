@@ -137,13 +137,18 @@ function peakRssMb(pid: number): number | undefined {
   }
 }
 
-async function startInstance(
+/**
+ * Starts one chaos-service instance (`bench/chaos/chaos-service.ts`) registered with `registry`
+ * and waits until it listens. `nodeArgs` go to node after tsx (the soak adds its memory reporter).
+ */
+export async function startInstance(
   group: ProcessGroup,
   registry: string,
   service: string,
   id: string,
+  nodeArgs: readonly string[] = [],
 ): Promise<{ child: OwnedProcess; port: number }> {
-  const child = group.start(id, process.execPath, ['--import', 'tsx', SERVICE], {
+  const child = group.start(id, process.execPath, ['--import', 'tsx', ...nodeArgs, SERVICE], {
     PROXIMA_REGISTRY: registry,
     WHO_SERVICE: service,
     WHO_ID: id,
