@@ -35,13 +35,17 @@ export interface FleetOptions {
   readonly instanceEnv?: Readonly<Record<string, string>>;
 }
 
-/** Starts one instance process and waits for its `READY <port>` (it has listened and registered). */
+/**
+ * Starts one instance process and waits for its `READY <port>` (it has listened and registered).
+ * `nodeArgs` go to node after tsx (the soak adds its memory reporter).
+ */
 export async function startInstance(
   group: ProcessGroup,
   fleet: Pick<Fleet, 'registryUrl' | 'service' | 'instanceEnv'>,
   id: string,
+  nodeArgs: readonly string[] = [],
 ): Promise<{ child: OwnedProcess; port: number }> {
-  const child = group.start(id, process.execPath, ['--import', 'tsx', SERVICE], {
+  const child = group.start(id, process.execPath, ['--import', 'tsx', ...nodeArgs, SERVICE], {
     ...fleet.instanceEnv,
     PROXIMA_REGISTRY: fleet.registryUrl,
     WHO_SERVICE: fleet.service,

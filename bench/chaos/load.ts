@@ -7,20 +7,28 @@ interface Sample {
   readonly failed: boolean;
 }
 
+/** Told of every finished call (the soak keeps counters and a histogram instead of samples). */
+export type SampleSink = (at: number, ms: number, failed: boolean) => void;
+
 /**
  * Open-loop load for the drills: `rate` calls/s in ticks of 10 ms whatever the answers do, with
- * every call's start, latency and outcome kept for the windows a drill reports on.
+ * every call's start, latency and outcome kept for the windows a drill reports on (or, given a
+ * `sink`, handed to it and not kept: a long run's memory stays flat).
  */
 export class ChaosLoad {
   private readonly samples: Sample[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   readonly firstErrors: string[] = [];
+  private readonly record: SampleSink;
 
   constructor(
     private readonly call: () => Promise<unknown>,
     private readonly rate: number,
-  ) {}
+    sink?: SampleSink,
+  ) {
+    this.record = sink ?? ((at, ms, failed) => void this.samples.push({ at, ms, failed }));
+  }
 
   start(): this {
     let owed = 0;
@@ -48,9 +56,9 @@ export class ChaosLoad {
   private send(): void {
     const at = performance.now();
     const done = this.call().then(
-      () => void this.samples.push({ at, ms: performance.now() - at, failed: false }),
+      () => this.record(at, performance.now() - at, false),
       (thrown: unknown) => {
-        this.samples.push({ at, ms: performance.now() - at, failed: true });
+        this.record(at, performance.now() - at, true);
         const error = toProximaError(thrown);
         if (this.firstErrors.length < 5) this.firstErrors.push(`${error.code}: ${error.message}`);
       },

@@ -223,6 +223,23 @@ describe('timeouts', () => {
     expect(kept.closed).toBe(false);
   });
 
+  it('one timer serves the guards of every connection, and each idle one still closes on time', async () => {
+    const { clock, server, port } = await timed({ idleTimeoutMs: 60_000 });
+    const idle = Array.from({ length: 40 }, () => peer(port));
+    await Promise.all(idle.map((p) => p.connected));
+    for (const p of idle) p.ping(1);
+    await expect.poll(() => idle.every((p) => p.count(FrameType.PONG) === 1)).toBe(true);
+    expect(server.connectionCount).toBe(40);
+    // Not one timer per socket: 40 idle connections hold one clock timer between them.
+    expect(clock.pendingTimers).toBe(1);
+    await clock.advance(59_999);
+    expect(idle.some((p) => p.closed)).toBe(false);
+    await clock.advance(1);
+    await Promise.all(idle.map((p) => p.done));
+    expect(idle.map((p) => p.goaway()?.code)).toEqual(idle.map(() => GoawayCode.IDLE));
+    await expect.poll(() => server.connectionCount).toBe(0);
+  });
+
   it('a connection with a call in progress is not idle', async () => {
     const observed: Observed = { aborts: [], started: 0 };
     const clock = new FakeClock();

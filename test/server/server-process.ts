@@ -13,16 +13,17 @@ export interface ServerProcess {
 
 /**
  * Starts `src/server/main.ts` through tsx and waits for its `registry listening` log line.
- * Pass `port` to restart a killed server on the same port.
+ * Pass `port` to restart a killed server on the same port; `nodeArgs` go to node (after tsx).
  */
 export async function startServerProcess(
   group: ProcessGroup,
-  options: { port?: number; args?: readonly string[]; name?: string } = {},
+  options: { port?: number; args?: readonly string[]; name?: string; nodeArgs?: readonly string[] } = {},
 ): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
   const child = group.start(options.name ?? 'registry', process.execPath, [
     '--import',
     'tsx',
+    ...(options.nodeArgs ?? []),
     MAIN,
     '--port',
     String(port),

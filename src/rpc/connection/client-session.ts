@@ -15,7 +15,7 @@ import {
 import { readSettings } from '../wire/preface.js';
 import { FrameWriter, type FrameWriterOptions } from '../wire/writer.js';
 import type { ClientLimits } from './client-limits.js';
-import { DeadlineQueue } from './deadline-queue.js';
+import { DeadlineQueue } from '../util/deadline-queue.js';
 import { FrozenWatch } from './frozen-watch.js';
 import { KeepAlive, type KeepAliveOptions } from './keepalive.js';
 import { StreamTable } from '../util/stream-table.js';

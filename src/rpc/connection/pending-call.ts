@@ -1,6 +1,6 @@
 import { ProximaError } from '../../core/errors.js';
 import type { Metadata } from '../../transport/transport.js';
-import type { Expiring } from './deadline-queue.js';
+import type { Expiring } from '../util/deadline-queue.js';
 
 type Settle<T> = (value: T) => void;
 /** A settle function before the real one is set. */

@@ -1,4 +1,5 @@
-import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
+import { DeadlineQueue, type Expiring } from '../util/deadline-queue.js';
 import { GoawayCode } from '../wire/frame.js';
 import type { ServerLimits } from './limits.js';
 
@@ -8,18 +9,56 @@ export interface GuardExpiry {
   readonly reason: string;
 }
 
+/** The connection a {@link ConnectionGuard} watches. */
+export interface GuardedConnection {
+  /** True while no call is in progress on the connection. */
+  readonly noCalls: boolean;
+  /** The guard gave up on the connection; it will not fire again. */
+  expire(expiry: GuardExpiry): void;
+}
+
+/**
+ * What all of a server's guards share: the clock, the limits, and one {@link DeadlineQueue} (one
+ * timer) holding every connection's next check. An idle connection costs the server an entry in
+ * its heap, not a timer of its own.
+ */
+export class GuardSweep {
+  /** The longest a guard waits between checks: the shortest of the timeouts. */
+  readonly period: number;
+  readonly queue: DeadlineQueue<ConnectionGuard>;
+
+  constructor(
+    readonly clock: Clock,
+    readonly limits: ServerLimits,
+  ) {
+    this.period = Math.min(
+      limits.frameReadTimeoutMs,
+      limits.firstFrameTimeoutMs,
+      limits.idleTimeoutMs,
+      limits.drainGraceMs,
+    );
+    this.queue = new DeadlineQueue<ConnectionGuard>(clock, (guard) => guard.check());
+  }
+
+  /** Guards waiting for their next check (one per open connection). */
+  get size(): number {
+    return this.queue.size;
+  }
+}
+
 /**
  * The timers a peer could otherwise hold open, for one server connection: the first valid frame,
  * a frame started and not finished, idleness, and an outbound queue that does not drain.
  *
- * One lazy timer serves all four. It fires at the earliest deadline, or at least every
- * `min(timeouts)`, so data never re-arms it: a chunk only stamps times (one `clock.now()`), and
- * the check computes the exact deadline from them. A frame that stalls is caught at exactly
- * start + frame read timeout.
+ * One entry in the server's {@link GuardSweep} serves all four. It is due at the earliest
+ * deadline, or at least every `min(timeouts)`, so data never re-queues it: a chunk only stamps
+ * times (one `clock.now()`), and the check computes the exact deadline from them. A frame that
+ * stalls is caught at exactly start + frame read timeout.
  */
-export class ConnectionGuard {
-  private timer: TimerHandle | null = null;
-  private timerAt = 0;
+export class ConnectionGuard implements Expiring {
+  /** When the next check is due (owned with {@link heapIndex} by the sweep's queue). */
+  deadlineAt = 0;
+  heapIndex = -1;
   private readonly connectedAt: number;
   private gotFrame = false;
   /** An unfinished frame is buffered, since {@link partialSince}. */
@@ -30,24 +69,14 @@ export class ConnectionGuard {
   private paused = false;
   private pausedSince = 0;
   private stopped = false;
-  private readonly period: number;
 
   constructor(
-    private readonly clock: Clock,
-    private readonly limits: ServerLimits,
-    /** True while no call is in progress on the connection. */
-    private readonly noCalls: () => boolean,
-    private readonly onExpire: (expiry: GuardExpiry) => void,
+    private readonly sweep: GuardSweep,
+    private readonly connection: GuardedConnection,
   ) {
-    this.connectedAt = clock.now();
+    this.connectedAt = sweep.clock.now();
     this.lastActivity = this.connectedAt;
-    this.period = Math.min(
-      limits.frameReadTimeoutMs,
-      limits.firstFrameTimeoutMs,
-      limits.idleTimeoutMs,
-      limits.drainGraceMs,
-    );
-    this.arm(this.connectedAt + limits.firstFrameTimeoutMs);
+    this.arm(this.connectedAt + sweep.limits.firstFrameTimeoutMs);
   }
 
   /**
@@ -55,7 +84,7 @@ export class ConnectionGuard {
    * `partial`: an unfinished frame is buffered now.
    */
   onData(completed: boolean, partial: boolean): void {
-    const now = this.clock.now();
+    const now = this.sweep.clock.now();
     this.lastActivity = now;
     if (completed) this.gotFrame = true;
     if (partial && (!this.partial || completed)) this.partialSince = now;
@@ -66,29 +95,28 @@ export class ConnectionGuard {
   pause(): void {
     if (this.paused) return;
     this.paused = true;
-    this.pausedSince = this.clock.now();
-    this.arm(this.pausedSince + this.limits.drainGraceMs);
+    this.pausedSince = this.sweep.clock.now();
+    this.arm(this.pausedSince + this.sweep.limits.drainGraceMs);
   }
 
   /** Reading again: a buffered partial frame gets a fresh read timeout (we were the ones waiting). */
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    if (this.partial) this.partialSince = this.clock.now();
+    if (this.partial) this.partialSince = this.sweep.clock.now();
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer !== null) this.clock.clearTimeout(this.timer);
-    this.timer = null;
+    this.sweep.queue.remove(this);
   }
 
-  private readonly check = (): void => {
-    this.timer = null;
+  /** Due: expires the connection, or queues the next check (called by the sweep). */
+  check(): void {
     if (this.stopped) return;
-    const now = this.clock.now();
-    const l = this.limits;
-    let next = now + this.period;
+    const now = this.sweep.clock.now();
+    const l = this.sweep.limits;
+    let next = now + this.sweep.period;
     if (this.paused) {
       const at = this.pausedSince + l.drainGraceMs;
       if (now >= at)
@@ -111,28 +139,28 @@ export class ConnectionGuard {
           `no valid frame within ${l.firstFrameTimeoutMs} ms of connecting`,
         );
       next = Math.min(next, at);
-    } else if (!this.paused && !this.partial && this.noCalls()) {
+    } else if (!this.paused && !this.partial && this.connection.noCalls) {
       const at = this.lastActivity + l.idleTimeoutMs;
       if (now >= at) return this.expire(GoawayCode.IDLE, `idle for ${l.idleTimeoutMs} ms`);
       next = Math.min(next, at);
     }
     this.arm(next);
-  };
+  }
 
   private expire(code: GoawayCode, reason: string): void {
     this.stopped = true;
-    this.onExpire({ code, reason });
+    this.connection.expire({ code, reason });
   }
 
-  /** Arms the timer for `at` unless it already fires earlier. */
+  /** Queues the next check for `at` unless one is due earlier. */
   private arm(at: number): void {
     if (this.stopped) return;
-    if (this.timer !== null) {
-      if (this.timerAt <= at) return;
-      this.clock.clearTimeout(this.timer);
+    const queue = this.sweep.queue;
+    if (this.heapIndex >= 0) {
+      if (this.deadlineAt <= at) return;
+      queue.remove(this);
     }
-    this.timerAt = at;
-    this.timer = this.clock.setTimeout(this.check, Math.max(0, at - this.clock.now()));
-    this.timer.unref?.();
+    this.deadlineAt = at;
+    queue.add(this);
   }
 }

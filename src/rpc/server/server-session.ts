@@ -15,7 +15,12 @@ import {
 import { readMetadata } from '../wire/metadata.js';
 import { readSettings } from '../wire/preface.js';
 import { FrameWriter, type FrameWriterOptions } from '../wire/writer.js';
-import { ConnectionGuard, type GuardExpiry } from './connection-guard.js';
+import {
+  ConnectionGuard,
+  type GuardExpiry,
+  type GuardSweep,
+  type GuardedConnection,
+} from './connection-guard.js';
 import type { Peer } from './context.js';
 import type { InFlight } from './in-flight.js';
 import type { ServerLimits } from './limits.js';
@@ -33,10 +38,33 @@ export interface ServerSessionDeps {
   readonly maxFrameSize: number;
   readonly inFlight: InFlight;
   readonly limits: ServerLimits;
+  /** The server's preface and SETTINGS, the first bytes of every connection (one shared buffer). */
+  readonly preface: Buffer;
+  /** The one timer queue all the server's connection guards share. */
+  readonly guards: GuardSweep;
   readonly logger: RpcLogger;
   /** How long a closing socket may take to flush before it is destroyed. */
   readonly closeGuardMs: number;
   readonly onClosed: (session: ServerSession) => void;
+}
+
+/** The session of a socket, for the socket's listeners (shared by all sessions: no closures). */
+const SESSION = Symbol('proxima.serverSession');
+interface SessionSocket extends Socket {
+  [SESSION]: ServerSession;
+}
+
+function onSocketData(this: Socket, chunk: Buffer): void {
+  (this as SessionSocket)[SESSION].read(chunk);
+}
+function onSocketDrain(this: Socket): void {
+  (this as SessionSocket)[SESSION].drained();
+}
+function onSocketClose(this: Socket): void {
+  (this as SessionSocket)[SESSION].closed();
+}
+function ignore(): void {
+  // 'close' follows an 'error'; the cause does not change what we do
 }
 
 /**
@@ -49,15 +77,23 @@ export interface ServerSessionDeps {
  * (RESOURCE_EXHAUSTED, unprocessed); the {@link ConnectionGuard} closes stalled, silent and idle
  * connections.
  */
-export class ServerSession {
-  private readonly writer: FrameWriter;
+export class ServerSession implements GuardedConnection {
+  /**
+   * Created with the first frame this side sends after the (shared) preface: an idle connection,
+   * one of thousands, holds no writer, slab or flush closure.
+   */
+  private out: FrameWriter | null = null;
   private readonly decoder: FrameDecoder;
-  // Small at first: an idle connection (one of thousands) holds 16 slots; the table doubles under load.
+  // Small at first (and allocated with the first call): the table doubles under load.
   private readonly calls = new StreamTable<ServerCall>(16);
-  private readonly peer: Peer;
+  /** Read from the socket with the first call (or log line) that needs it. */
+  private peerInfo: Peer | null = null;
+  /** The largest frame the client accepts, from its SETTINGS (0: none announced). */
+  private peerMaxFrameSize = 0;
   private lastStreamId = 0;
   private goingAway = false;
   private closing = false;
+  private isClosed = false;
   private closeTimer: TimerHandle | null = null;
   private readonly guard: ConnectionGuard;
   /** Reading stopped because the outbound queue is over the high-water mark. */
@@ -66,29 +102,33 @@ export class ServerSession {
   private frames = 0;
   /** The client's preface and SETTINGS have arrived. */
   private settled = false;
-  /** Resolves when the socket has closed. */
-  readonly done: Promise<void>;
+  private closedPromise: Promise<void> | null = null;
+  private resolveClosed: (() => void) | null = null;
 
   constructor(
     private readonly socket: Socket,
     private readonly deps: ServerSessionDeps,
   ) {
     socket.setNoDelay(true);
-    this.peer = peerOf(socket);
-    this.writer = new FrameWriter({ ...deps.writer, maxFrameSize: deps.maxFrameSize });
-    this.writer.onFlush = this.checkOutbound;
-    this.writer.preface({
-      maxFrameSize: deps.maxFrameSize,
-      maxConcurrentStreams: deps.limits.maxConcurrentStreams,
-    });
-    this.writer.attach(socket);
-    this.guard = new ConnectionGuard(deps.clock, deps.limits, () => this.calls.size === 0, this.onExpire);
+    socket.write(deps.preface);
+    this.guard = new ConnectionGuard(deps.guards, this);
     this.decoder = new FrameDecoder(this, deps.maxFrameSize, true);
-    this.done = new Promise((resolve) => socket.once('close', () => resolve()));
-    socket.on('data', this.onData);
-    socket.on('error', () => undefined); // 'close' follows; the cause does not change what we do
-    socket.on('drain', this.onDrain);
-    socket.once('close', this.onClose);
+    (socket as SessionSocket)[SESSION] = this;
+    socket.on('data', onSocketData);
+    socket.on('error', ignore);
+    socket.on('drain', onSocketDrain);
+    socket.on('close', onSocketClose);
+  }
+
+  /** Resolves when the socket has closed. */
+  get done(): Promise<void> {
+    if (this.isClosed) return Promise.resolve();
+    return (this.closedPromise ??= new Promise((resolve) => (this.resolveClosed = resolve)));
+  }
+
+  /** For the guard: no call is in progress. */
+  get noCalls(): boolean {
+    return this.calls.size === 0;
   }
 
   get inFlight(): number {
@@ -102,8 +142,9 @@ export class ServerSession {
   goAway(reason = 'shutdown'): void {
     if (this.goingAway || this.closing) return;
     this.goingAway = true;
-    this.writer.control(FrameType.GOAWAY, this.lastStreamId, 0, reason, GoawayCode.SHUTDOWN);
-    this.writer.flush();
+    const writer = this.writer();
+    writer.control(FrameType.GOAWAY, this.lastStreamId, 0, reason, GoawayCode.SHUTDOWN);
+    writer.flush();
     if (this.calls.size === 0) this.close();
   }
 
@@ -124,7 +165,7 @@ export class ServerSession {
   close(): void {
     if (this.closing) return;
     this.closing = true;
-    this.writer.flush();
+    this.out?.flush();
     this.socket.end();
     this.closeTimer = this.deps.clock.setTimeout(() => this.socket.destroy(), this.deps.closeGuardMs);
     this.closeTimer.unref?.();
@@ -148,8 +189,9 @@ export class ServerSession {
       this.socket.destroy();
       return;
     }
-    this.writer.control(FrameType.GOAWAY, this.lastStreamId, 0, reason, code);
-    this.writer.flush();
+    const writer = this.writer();
+    writer.control(FrameType.GOAWAY, this.lastStreamId, 0, reason, code);
+    writer.flush();
     this.socket.destroySoon();
     this.closeTimer = this.deps.clock.setTimeout(() => this.socket.destroy(), this.deps.closeGuardMs);
     this.closeTimer.unref?.();
@@ -162,7 +204,10 @@ export class ServerSession {
       if (f.type !== FrameType.SETTINGS) throw protocolError('expected SETTINGS after the preface');
       this.settled = true;
       const peer = readSettings(f.buf, f.payloadStart, f.payloadEnd);
-      if (peer.maxFrameSize !== undefined) this.writer.limitFrameSize(peer.maxFrameSize);
+      if (peer.maxFrameSize !== undefined) {
+        this.peerMaxFrameSize = peer.maxFrameSize;
+        this.out?.limitFrameSize(peer.maxFrameSize);
+      }
       return;
     }
     switch (f.type) {
@@ -173,7 +218,7 @@ export class ServerSession {
         this.calls.get(f.streamId)?.abort(new ProximaError('CANCELLED', 'cancelled by the caller'));
         return;
       case FrameType.PING:
-        this.writer.control(FrameType.PONG, f.streamId);
+        this.writer().control(FrameType.PONG, f.streamId);
         return;
       case FrameType.PONG:
       case FrameType.GOAWAY:
@@ -282,21 +327,41 @@ export class ServerSession {
 
   private sendResponse(call: ServerCall, value: unknown): void {
     try {
-      this.writer.reply(FrameType.RESPONSE, call.streamId, call.codec.encode(value), call.codec.id);
+      this.writer().reply(FrameType.RESPONSE, call.streamId, call.codec.encode(value), call.codec.id);
     } catch (error) {
       this.sendError(call.streamId, call.codec, toProximaError(error));
     }
   }
 
   private sendError(streamId: number, codec: Codec, error: ProximaError): void {
-    this.writer.reply(FrameType.ERROR, streamId, codec.encode(error.toJSON()), codec.id);
+    this.writer().reply(FrameType.ERROR, streamId, codec.encode(error.toJSON()), codec.id);
+  }
+
+  /** The writer, created with the first frame after the preface. */
+  private writer(): FrameWriter {
+    return this.out ?? this.openWriter();
+  }
+
+  private openWriter(): FrameWriter {
+    const writer = new FrameWriter({ ...this.deps.writer, maxFrameSize: this.deps.maxFrameSize });
+    writer.onFlush = () => this.checkOutbound();
+    if (this.peerMaxFrameSize > 0) writer.limitFrameSize(this.peerMaxFrameSize);
+    writer.attach(this.socket);
+    this.out = writer;
+    return writer;
+  }
+
+  /** Who is on the other end (read from the socket once, when first needed). */
+  private get peer(): Peer {
+    return (this.peerInfo ??= peerOf(this.socket));
   }
 
   private refuse(streamId: number, codec: Codec, error: ProximaError): void {
     this.sendError(streamId, codec, error);
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** Bytes from the socket (its 'data' listener). */
+  read(chunk: Buffer): void {
     const before = this.frames;
     try {
       this.decoder.push(chunk);
@@ -304,7 +369,7 @@ export class ServerSession {
       const e = toProximaError(error, 'PROTOCOL_ERROR');
       this.deps.logger.warn({ peer: this.peer, code: e.code, err: e.message }, 'rpc: closing connection');
       this.goingAway = true;
-      this.writer.control(
+      this.writer().control(
         FrameType.GOAWAY,
         this.lastStreamId,
         FLAG_PROTOCOL_ERROR,
@@ -316,10 +381,10 @@ export class ServerSession {
       return;
     }
     this.guard.onData(this.frames !== before, this.decoder.hasPartialFrame);
-  };
+  }
 
   /** After each flush: a bound check on what the socket still queues (no per-frame work). */
-  private readonly checkOutbound = (): void => {
+  private checkOutbound(): void {
     if (this.closing) return;
     const queued = this.socket.writableLength;
     const limits = this.deps.limits;
@@ -337,35 +402,41 @@ export class ServerSession {
         'rpc: outbound over the high-water mark, stopped reading',
       );
     }
-  };
+  }
 
-  private readonly onDrain = (): void => {
+  /** The socket drained (its 'drain' listener). */
+  drained(): void {
     if (!this.paused || this.closing) return;
     this.paused = false;
     this.guard.resume();
     this.socket.resume();
     this.deps.logger.debug?.({ peer: this.peer }, 'rpc: outbound drained, reading again');
-  };
+  }
 
-  private readonly onExpire = (expiry: GuardExpiry): void => {
+  /** The guard gave up on the connection: a timeout or a queue that did not drain. */
+  expire(expiry: GuardExpiry): void {
     if (expiry.code === GoawayCode.IDLE && !this.paused) {
       // Idle is not misbehaviour: the usual GOAWAY, nothing was in flight.
       this.deps.logger.debug?.({ peer: this.peer, reason: expiry.reason }, 'rpc: closing idle connection');
       this.goingAway = true;
-      this.writer.control(FrameType.GOAWAY, this.lastStreamId, 0, expiry.reason, expiry.code);
+      this.writer().control(FrameType.GOAWAY, this.lastStreamId, 0, expiry.reason, expiry.code);
       this.close();
       return;
     }
     this.abortConnection(expiry.code, expiry.reason);
-  };
+  }
 
-  private readonly onClose = (): void => {
+  /** The socket closed (its 'close' listener). */
+  closed(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
     this.closing = true;
     if (this.closeTimer !== null) this.deps.clock.clearTimeout(this.closeTimer);
     this.guard.stop();
     this.decoder.stop();
-    this.writer.detach();
+    this.out?.detach();
     this.cancelAll(new ProximaError('CANCELLED', 'connection closed'));
     this.deps.onClosed(this);
-  };
+    this.resolveClosed?.();
+  }
 }

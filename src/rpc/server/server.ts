@@ -4,7 +4,7 @@ import { ProximaError, invalidArgument } from '../../core/errors.js';
 import { type RpcLogger, silentLogger } from '../logger.js';
 import { type Codec, CodecSet, jsonCodec, msgpackCodec } from '../wire/codec.js';
 import { DEFAULT_MAX_FRAME_SIZE, FrameType, GoawayCode } from '../wire/frame.js';
-import { FrameWriter } from '../wire/writer.js';
+import { FrameWriter, prefaceBytes } from '../wire/writer.js';
 import type { FlushSchedule } from '../wire/writer.js';
 import { serverCallChannel } from '../../core/diagnostics.js';
 import { type ServerHandler, type ServerInterceptor, composeServer } from './context.js';
@@ -14,7 +14,8 @@ import { type ServerLimits, type ServerLimitsInput, resolveServerLimits } from '
 import { MethodTable } from './method-table.js';
 import { combineServedObservers, type ServerObserver } from './observer.js';
 import type { Route } from './route.js';
-import { ServerSession } from './server-session.js';
+import { ServerSession, type ServerSessionDeps } from './server-session.js';
+import { GuardSweep } from './connection-guard.js';
 import { TlsAcceptor } from '../tls/acceptor.js';
 import { type ServerTlsOptions, checkServerTls } from '../tls/options.js';
 
@@ -105,6 +106,10 @@ export class RpcServer implements AsyncDisposable {
   private readonly limits: ServerLimits;
   /** Connections turned away by the connection cap, still flushing their GOAWAY. */
   private refusedConnections = 0;
+  /** What every session shares (one object, not one per connection). */
+  private readonly sessionDeps: ServerSessionDeps;
+  /** Preface + GOAWAY RESOURCE_EXHAUSTED for connections over the cap, built on the first one. */
+  private refusal: Buffer | null = null;
 
   constructor(private readonly options: ServerOptions) {
     this.clock = options.clock ?? systemClock;
@@ -135,6 +140,24 @@ export class RpcServer implements AsyncDisposable {
         : new TlsAcceptor(checkServerTls(options.tls), { clock: this.clock, logger: this.logger }, (socket) =>
             this.accept(socket),
           );
+    const maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
+    this.sessionDeps = {
+      routes: this.routes,
+      codecs: this.codecs,
+      clock: this.clock,
+      writer: {
+        ...(options.maxFramesPerFlush === undefined ? {} : { maxFramesPerFlush: options.maxFramesPerFlush }),
+        ...(options.flushOn === undefined ? {} : { flushOn: options.flushOn }),
+      },
+      maxFrameSize,
+      inFlight: this.inFlight,
+      limits: this.limits,
+      preface: prefaceBytes({ maxFrameSize, maxConcurrentStreams: this.limits.maxConcurrentStreams }),
+      guards: new GuardSweep(this.clock, this.limits),
+      logger: this.logger,
+      closeGuardMs: 2_000,
+      onClosed: (s) => this.sessions.delete(s),
+    };
     const tls = this.tls;
     this.net = createNetServer({ noDelay: true }, (socket) => {
       if (tls === null || !this.accepting) this.accept(socket);
@@ -249,23 +272,7 @@ export class RpcServer implements AsyncDisposable {
       this.refuseConnection(socket);
       return;
     }
-    const session = new ServerSession(socket, {
-      routes: this.routes,
-      codecs: this.codecs,
-      clock: this.clock,
-      writer: {
-        ...(this.options.maxFramesPerFlush === undefined
-          ? {}
-          : { maxFramesPerFlush: this.options.maxFramesPerFlush }),
-        ...(this.options.flushOn === undefined ? {} : { flushOn: this.options.flushOn }),
-      },
-      maxFrameSize: this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE,
-      inFlight: this.inFlight,
-      limits: this.limits,
-      logger: this.logger,
-      closeGuardMs: 2_000,
-      onClosed: (s) => this.sessions.delete(s),
-    });
+    const session = new ServerSession(socket, this.sessionDeps);
     this.sessions.add(session);
   }
 
@@ -278,17 +285,22 @@ export class RpcServer implements AsyncDisposable {
     this.refusedConnections++;
     socket.once('close', () => this.refusedConnections--);
     socket.on('error', () => undefined);
-    const writer = new FrameWriter({ slabSize: 256 });
-    // The preface first, so the client reads the GOAWAY as such and not as garbage.
-    writer.preface({ maxFrameSize: this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE });
-    const reason = `too many connections (limits.maxConnections ${this.limits.maxConnections})`;
-    writer.control(FrameType.GOAWAY, 0, 0, reason, GoawayCode.RESOURCE_EXHAUSTED);
-    writer.attach(socket);
-    socket.end();
+    socket.end((this.refusal ??= this.refusalBytes()));
     const timer = this.clock.setTimeout(() => socket.destroy(), 1_000);
     timer.unref?.();
     socket.once('close', () => this.clock.clearTimeout(timer));
     this.logger.debug?.({ limit: this.limits.maxConnections }, 'rpc: connection refused, cap reached');
+  }
+
+  /** The preface first, so the client reads the GOAWAY as such and not as garbage. */
+  private refusalBytes(): Buffer {
+    const chunks: Buffer[] = [];
+    const writer = new FrameWriter({ slabSize: 256 });
+    writer.preface({ maxFrameSize: this.sessionDeps.maxFrameSize });
+    const reason = `too many connections (limits.maxConnections ${this.limits.maxConnections})`;
+    writer.control(FrameType.GOAWAY, 0, 0, reason, GoawayCode.RESOURCE_EXHAUSTED);
+    writer.attach({ write: (c: Buffer) => chunks.push(Buffer.from(c)) });
+    return Buffer.concat(chunks);
   }
 }
 

@@ -9,14 +9,14 @@ export interface HasStreamId {
  * doubles. Cheaper than a Map on the per-call path (no hashing, no entry objects).
  */
 export class StreamTable<T extends HasStreamId> {
-  private slots: Array<T | undefined>;
-  private mask: number;
+  /** Empty until the first item: a connection that never calls holds no slots. */
+  private slots: Array<T | undefined> = [];
+  private mask = 0;
   private count = 0;
+  private readonly initialSize: number;
 
   constructor(initialSize = 256) {
-    const size = 2 ** Math.ceil(Math.log2(Math.max(2, initialSize)));
-    this.slots = new Array<T | undefined>(size).fill(undefined);
-    this.mask = size - 1;
+    this.initialSize = 2 ** Math.ceil(Math.log2(Math.max(2, initialSize)));
   }
 
   get size(): number {
@@ -30,6 +30,10 @@ export class StreamTable<T extends HasStreamId> {
 
   /** Adds `item`; its stream id must not be live already. */
   set(item: T): void {
+    if (this.slots.length === 0) {
+      this.slots = new Array<T | undefined>(this.initialSize).fill(undefined);
+      this.mask = this.initialSize - 1;
+    }
     for (;;) {
       const i = item.streamId & this.mask;
       if (this.slots[i] === undefined) {

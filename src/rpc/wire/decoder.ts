@@ -21,8 +21,11 @@ export interface FrameSink {
  */
 export class FrameDecoder {
   private readonly view = new FrameView();
-  /** First bytes of a frame whose length prefix is not complete yet. */
-  private readonly head = Buffer.alloc(4);
+  /**
+   * The length prefix of a frame whose prefix is split across chunks, as a number: `headLen` of
+   * its 4 bytes have arrived. (No buffer: an idle connection, one of thousands, holds none.)
+   */
+  private head = 0;
   private headLen = 0;
   /** A frame split across chunks, being filled. */
   private partial: Buffer | null = null;
@@ -30,7 +33,8 @@ export class FrameDecoder {
   private stopped = false;
   /** Bytes of the peer's preface still expected (0 once it has been checked). */
   private prefaceLeft: number;
-  private readonly prefaceBuf: Buffer | null;
+  /** The preface's first bytes, only when it arrives split across chunks. */
+  private prefaceBuf: Buffer | null = null;
 
   /**
    * With `preface` (what sessions use), the stream must start with the peer's preface
@@ -42,13 +46,13 @@ export class FrameDecoder {
     preface = false,
   ) {
     this.prefaceLeft = preface ? PREFACE_SIZE : 0;
-    this.prefaceBuf = preface ? Buffer.alloc(PREFACE_SIZE) : null;
   }
 
   /** Stops decoding: frames still in the current chunk are dropped (the connection is closing). */
   stop(): void {
     this.stopped = true;
     this.partial = null;
+    this.prefaceBuf = null;
   }
 
   /** True when bytes of an unfinished frame are buffered. */
@@ -75,7 +79,7 @@ export class FrameDecoder {
       while (offset < n && !this.stopped) {
         const remaining = n - offset;
         if (remaining < 4) {
-          chunk.copy(this.head, 0, offset, n);
+          for (; offset < n; offset++) this.head = this.head * 256 + chunk[offset]!;
           this.headLen = remaining;
           return;
         }
@@ -94,33 +98,43 @@ export class FrameDecoder {
     } catch (error) {
       this.stop();
       throw error;
+    } finally {
+      this.view.release();
     }
   }
 
   /** Completes a buffered frame from `chunk`; returns the offset after it, or -1 if `chunk` ran out. */
   private readPreface(chunk: Buffer): number {
-    const buf = this.prefaceBuf!;
+    if (this.prefaceLeft === PREFACE_SIZE && chunk.length >= PREFACE_SIZE) {
+      // The usual case: the whole preface in the first chunk, checked where it lies.
+      this.prefaceLeft = 0;
+      checkPreface(chunk.subarray(0, PREFACE_SIZE));
+      return PREFACE_SIZE;
+    }
+    const buf = (this.prefaceBuf ??= Buffer.alloc(PREFACE_SIZE));
     const take = Math.min(this.prefaceLeft, chunk.length);
     chunk.copy(buf, PREFACE_SIZE - this.prefaceLeft, 0, take);
     this.prefaceLeft -= take;
-    if (this.prefaceLeft === 0) checkPreface(buf);
+    if (this.prefaceLeft === 0) {
+      this.prefaceBuf = null;
+      checkPreface(buf);
+    }
     return take;
   }
 
   private continuePartial(chunk: Buffer, start: number): number {
     let offset = start;
     if (this.headLen > 0) {
-      const take = Math.min(4 - this.headLen, chunk.length - offset);
-      chunk.copy(this.head, this.headLen, offset, offset + take);
-      this.headLen += take;
-      offset += take;
+      const n = chunk.length;
+      for (; this.headLen < 4 && offset < n; this.headLen++) this.head = this.head * 256 + chunk[offset++]!;
       if (this.headLen < 4) return -1;
-      const length = this.head.readUInt32BE(0);
+      const length = this.head;
+      this.head = 0;
+      this.headLen = 0;
       this.checkLength(length);
       this.partial = Buffer.allocUnsafe(4 + length);
-      this.head.copy(this.partial, 0);
+      this.partial.writeUInt32BE(length, 0);
       this.partialFilled = 4;
-      this.headLen = 0;
     }
     const frame = this.partial!;
     const take = Math.min(frame.length - this.partialFilled, chunk.length - offset);

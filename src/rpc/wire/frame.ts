@@ -71,6 +71,9 @@ export const FLAG_CODEC_MASK = 0b11;
 export const FLAG_PROTOCOL_ERROR = 0b100;
 const KNOWN_FLAGS = FLAG_CODEC_MASK | FLAG_PROTOCOL_ERROR;
 
+/** What an unfilled {@link FrameView} points at: one shared empty buffer, not one per view. */
+const NO_BYTES = Buffer.alloc(0);
+
 /**
  * A decoded frame, valid only during the synchronous `onFrame` callback that receives it: the
  * decoder reuses one view for every frame so the read path allocates nothing per frame. Offsets
@@ -81,13 +84,18 @@ export class FrameView {
   flags = 0;
   streamId = 0;
   deadlineMs = 0;
-  buf: Buffer = Buffer.alloc(0);
+  buf: Buffer = NO_BYTES;
   methodStart = 0;
   methodEnd = 0;
   metaStart = 0;
   metaEnd = 0;
   payloadStart = 0;
   payloadEnd = 0;
+
+  /** Lets go of the chunk the last frame lay in (a quiet connection should not keep it alive). */
+  release(): void {
+    this.buf = NO_BYTES;
+  }
 
   /** The method name of a REQUEST (decoded on demand). */
   method(): string {

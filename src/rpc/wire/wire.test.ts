@@ -147,19 +147,23 @@ describe('frame encoder and decoder', () => {
       fc.property(
         fc.array(frameArb, { minLength: 1, maxLength: 12 }),
         fc.array(fc.nat(), { maxLength: 40 }),
-        (specs, cuts) => {
+        fc.boolean(),
+        (specs, cuts, preface) => {
+          // With `preface`, the stream starts with the peer's preface, as on a real connection.
           const bytes = encode((w) => {
+            if (preface) w.preface({ maxFrameSize: 4 * 1024 * 1024 });
             for (const s of specs) w.request(s.id, s.deadline, s.method, s.meta, enc(s.payload), 0);
           }, 3);
           const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
           const { frames, sink } = collect();
-          const decoder = new FrameDecoder(sink);
+          const decoder = new FrameDecoder(sink, undefined, preface);
           let last = 0;
           for (const p of [...points, bytes.length]) {
             decoder.push(bytes.subarray(last, p));
             last = p;
           }
           expect(decoder.hasPartialFrame).toBe(false);
+          if (preface) expect(frames.shift()?.type).toBe(FrameType.SETTINGS);
           expect(frames.map((f) => [f.streamId, f.deadlineMs, f.method, f.metadata, [...f.payload]])).toEqual(
             specs.map((s) => [s.id, s.deadline, s.method, s.meta, [...s.payload]]),
           );

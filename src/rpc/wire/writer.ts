@@ -5,6 +5,9 @@ import type { Encoded } from './codec.js';
 import { PREFACE_SIZE, type Settings, settingsSize, writePreface, writeSettings } from './preface.js';
 import { type Metadata, isEmptyMetadata, metadataUpperBound, writeMetadata } from './metadata.js';
 
+/** The slab of a writer that has written nothing yet (shared: it is never written into). */
+const NO_SLAB = Buffer.alloc(0);
+
 /** Where flushed bytes go: a `net.Socket` in practice. */
 export interface ByteSink {
   write(chunk: Buffer): unknown;
@@ -57,9 +60,9 @@ export class FrameWriter {
     this.maxFrames = Math.max(1, options.maxFramesPerFlush ?? 16);
     this.slabSize = options.slabSize ?? 64 * 1024;
     this.flushOn = options.flushOn ?? 'microtask';
-    // A small first slab: an idle connection (one of thousands) holds 1 KiB, not 64; the first
-    // batch that needs more replaces it with a full-size one.
-    this.slab = Buffer.allocUnsafe(Math.min(this.slabSize, 1024));
+    // No slab until the first frame, then a small one (1 KiB): an idle connection, one of
+    // thousands, holds none; the first batch that needs more takes a full-size one.
+    this.slab = NO_SLAB;
   }
 
   /** Starts writing to `sink`, flushing what accumulated. */
@@ -162,7 +165,8 @@ export class FrameWriter {
   private reserve(bound: number): Buffer {
     if (this.pos + bound <= this.slab.length) return this.slab;
     const pending = this.pos - this.start;
-    const next = Buffer.allocUnsafe(Math.max(this.slabSize, bound + pending));
+    const size = this.slab === NO_SLAB ? Math.min(this.slabSize, 1024) : this.slabSize;
+    const next = Buffer.allocUnsafe(Math.max(size, bound + pending));
     if (pending > 0) this.slab.copy(next, 0, this.start, this.pos);
     this.slab = next;
     this.start = 0;

@@ -9,10 +9,11 @@ export interface Expiring {
 }
 
 /**
- * Deadlines of all calls on a connection behind one timer: a binary min-heap ordered by expiry,
- * with O(log n) insert and removal (n = calls in flight), and a single clock timer armed for the
- * earliest deadline. Compared with one `setTimeout` per call this allocates nothing per call; the
- * timer is re-armed only when an earlier deadline arrives or when it fires.
+ * Deadlines behind one timer (the calls of a client connection; the guards of all of a server's
+ * connections): a binary min-heap ordered by expiry, with O(log n) insert and removal, and a single
+ * clock timer armed for the earliest deadline. Compared with one `setTimeout` per item this
+ * allocates nothing per item; the timer is re-armed only when an earlier deadline arrives or when
+ * it fires. An item may re-add itself from `onExpire`.
  */
 export class DeadlineQueue<T extends Expiring> {
   private readonly heap: T[] = [];
