@@ -94,7 +94,7 @@ try {
     `soak: ${minutes} min at ${rate} calls/s, ${stableCount} stable instances, one instance joining or leaving every ${churnMs} ms (started ${new Date(started).toISOString()})`,
   );
   const registry = await startServerProcess(group, { name: 'registry', nodeArgs });
-  const fleet = { registryUrl: registry.url, service: SERVICE };
+  const fleet = { registryUrl: registry.url, service: SERVICE, instanceEnv: {} };
   const stable = await Promise.all(
     Array.from({ length: stableCount }, (_, i) =>
       startInstance(group, fleet, `${SERVICE}-stable-${i}`, nodeArgs),
