@@ -76,6 +76,7 @@ export { mountDashboard, type Dashboard, type DashboardOptions } from './dashboa
 export { ErrorCode, ProximaError, isProximaError } from './core/errors.js';
 export type { Instance, InstanceInput } from './core/instance.js';
 export type { Locality } from './core/locality.js';
+export type { Logger } from './core/logger.js';
 export type { TopologyOptions } from './topology/index.js';
 export { formatRoutingTable, type RoutingTable } from './routing/explain.js';
 

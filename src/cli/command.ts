@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../core/logger.js';
 import type { CommandLine } from './args.js';
 import type { FlagSpecs, PositionalSpec } from './flags.js';
 

@@ -4,6 +4,7 @@ import { traceClientCall } from '../observability/otel/client.js';
 import { type Otel, resolveOpenTelemetry } from '../observability/otel/load.js';
 import { ProximaError, toProximaError } from '../core/errors.js';
 import type { Locality } from '../core/locality.js';
+import { silentLogger } from '../core/logger.js';
 import { systemRandom } from '../core/random.js';
 import { createDiscoverer, type Discoverer } from '../discovery/discoverer.js';
 import { openRegistry } from '../backends/open.js';
@@ -25,12 +26,7 @@ import { prepareTls } from '../rpc/tls/dial.js';
 import { announceTopology } from '../topology/announce.js';
 import { lookupTopology } from '../topology/lookup.js';
 import { formatSources, type TopologyReport } from '../topology/topology.js';
-import {
-  checkClientOptions,
-  silentClientLogger,
-  type ClientCallOptions,
-  type ClientOptions,
-} from './options.js';
+import { checkClientOptions, type ClientCallOptions, type ClientOptions } from './options.js';
 import { type ClientObserver, combineObservers } from './observer.js';
 import { type ChannelDeps, ServiceChannel } from './service-channel.js';
 
@@ -136,7 +132,7 @@ class ProximaClient implements Client {
   ) {
     const clock = options.clock ?? systemClock;
     const random = options.random ?? systemRandom;
-    const logger = options.logger ?? silentClientLogger;
+    const logger = options.logger ?? silentLogger;
     this.discoverer = createDiscoverer({
       registry,
       clock,

@@ -5,6 +5,7 @@ import type { BalancerSpecInput } from '../balancer/factory.js';
 import type { Clock } from '../core/clock.js';
 import { serviceNameSchema } from '../core/instance.js';
 import type { LocalityInput } from '../core/locality.js';
+import type { Logger } from '../core/logger.js';
 import type { Random } from '../core/random.js';
 import type { Picker } from '../balancer/picker.js';
 import { invalidArgument } from '../core/errors.js';
@@ -38,14 +39,6 @@ import type { ClientObserver } from './observer.js';
  */
 export const CLIENT_FAIL_MODES = ['failover', 'failfast', 'failretry', 'forking'] as const;
 export type ClientFailMode = (typeof CLIENT_FAIL_MODES)[number];
-
-/** The logging surface of the client: pino's `(fields, message)` shape; a pino logger fits. */
-export interface ClientLogger {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
 
 /** Settings of the per-endpoint RPC connections. */
 export interface ConnectionOptions {
@@ -148,7 +141,7 @@ export interface ClientOptions {
   readonly clock?: Clock;
   readonly random?: Random;
   /** Silent by default. */
-  readonly logger?: ClientLogger;
+  readonly logger?: Logger;
 }
 
 /** Per-call options: the transport's (deadline, metadata, signal) plus routing hints. */
@@ -247,11 +240,3 @@ export function checkClientOptions(options: ClientOptions): void {
     'client',
   );
 }
-
-/** A logger that drops everything. */
-export const silentClientLogger: ClientLogger = Object.freeze({
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-});

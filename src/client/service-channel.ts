@@ -13,7 +13,8 @@ import type { Metadata } from '../transport/transport.js';
 import type { ClientTlsOptions } from '../rpc/tls/options.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { ClientObserver } from './observer.js';
-import type { ClientLogger, ClientOptions } from './options.js';
+import type { Logger } from '../core/logger.js';
+import type { ClientOptions } from './options.js';
 
 /** What every service channel of one client shares. */
 export interface ChannelDeps {
@@ -21,7 +22,7 @@ export interface ChannelDeps {
   readonly discoverer: Discoverer;
   readonly clock: Clock;
   readonly random: Random;
-  readonly logger: ClientLogger;
+  readonly logger: Logger;
   readonly observer?: ClientObserver | undefined;
   /** The client's validated TLS settings (option or `PROXIMA_TLS_*`); undefined for plaintext. */
   readonly tls?: ClientTlsOptions | undefined;

@@ -1,6 +1,6 @@
-import type { Logger } from 'pino';
 import { mountDashboard } from '../dashboard/routes.js';
 import { ProximaError, invalidArgument, isProximaError } from '../core/errors.js';
+import { atLeast, type Logger } from '../core/logger.js';
 import { startRegistryServer, type RegistryServer } from '../server/server.js';
 import { Fleet } from './fleet.js';
 import { listenForKeys, KEY_HELP } from './keys.js';
@@ -217,7 +217,7 @@ async function perform(fleet: Fleet, action: DemoAction): Promise<string> {
 }
 
 async function listen(options: DemoOptions, logger: Logger): Promise<RegistryServer> {
-  const quiet = logger.child({}, { level: 'warn' });
+  const quiet = atLeast(logger, 'warn');
   try {
     return await startRegistryServer({ host: options.host, port: options.port, logger: quiet });
   } catch (error) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ProximaError } from '../core/errors.js';
 import { once } from '../core/event.js';
 import { FakeClock, flushMicrotasks } from '../core/testing/fake-clock.js';
+import { recordingLogger } from '../core/testing/recording-logger.js';
 import type { WatchEvent } from '../registry/registry.js';
 import { createDiscoverer, type DiscovererOptions, type ServiceSubscription } from './discoverer.js';
 import type { SnapshotUpdate } from './snapshot.js';
@@ -184,11 +185,8 @@ describe('discoverer: an unreachable registry', () => {
   });
 
   it('warns once per outage and keeps the retries at debug level', async () => {
-    const logged: string[] = [];
-    const log = (level: string) => (_fields: object, message: string) => logged.push(`${level} ${message}`);
-    const { registry, clock, discoverer } = setup({
-      logger: { debug: log('debug'), info: log('info'), warn: log('warn') },
-    });
+    const logger = recordingLogger();
+    const { registry, clock, discoverer } = setup({ logger });
     using sub = discoverer.subscribe('users');
     const first = await registry.watchNumber(0);
     first.push(reset(1, 'u1'));
@@ -198,10 +196,10 @@ describe('discoverer: an unreachable registry', () => {
     await flushMicrotasks();
     await clock.advance(50 + 100 + 200);
     expect(registry.listCalls).toBe(3);
-    expect(logged.filter((l) => l.startsWith('warn'))).toEqual([
-      'warn watch broken; serving the last snapshot',
-    ]);
-    expect(logged.filter((l) => l === 'debug watch broken; serving the last snapshot')).toHaveLength(3);
+    expect(logger.messages('warn')).toEqual(['watch broken; serving the last snapshot']);
+    expect(
+      logger.messages('debug').filter((m) => m === 'watch broken; serving the last snapshot'),
+    ).toHaveLength(3);
     await discoverer.close();
   });
 

@@ -9,7 +9,7 @@ import { parseWith } from '../core/validate.js';
 import type { Registry } from '../registry/registry.js';
 import { localityFromEnv, resolveLocality } from '../topology/env.js';
 import { type Backoff, fullJitterBackoff } from '../resilience/backoff.js';
-import { type DiscoveryLogger, silentLogger } from './logger.js';
+import { type Logger, silentLogger } from '../core/logger.js';
 import {
   resolveSelfPreservation,
   type SelfPreservation,
@@ -26,7 +26,7 @@ export interface DiscovererOptions {
   readonly clock?: Clock;
   readonly random?: Random;
   /** A pino logger (or anything with `debug/info/warn(fields, message)`); silent by default. */
-  readonly logger?: DiscoveryLogger;
+  readonly logger?: Logger;
   /** Hold mass disappearances as unconfirmed (default threshold 0.5, grace 30 s); `false` disables. */
   readonly selfPreservation?: SelfPreservationOptions | false;
   /** Reconnect backoff of broken watches (default 100 ms growing to 5 s, full jitter). */
@@ -96,7 +96,7 @@ class SharedWatchDiscoverer implements Discoverer {
   private readonly closing = new Set<Promise<void>>();
   private readonly registry: Registry;
   private readonly clock: Clock;
-  private readonly logger: DiscoveryLogger;
+  private readonly logger: Logger;
   private readonly selfPreservation: SelfPreservation;
   private readonly backoff: Backoff;
   private closed = false;

@@ -1,4 +1,3 @@
 export * from './discoverer.js';
 export * from './snapshot.js';
 export * from './self-preservation.js';
-export type { DiscoveryLogger } from './logger.js';

@@ -4,7 +4,7 @@ import { ProximaError, toProximaError } from '../core/errors.js';
 import { Emitter, type Event, once } from '../core/event.js';
 import type { Registry, WatchConnectivity, WatchEvent, WatchOptions } from '../registry/registry.js';
 import type { Backoff } from '../resilience/backoff.js';
-import type { DiscoveryLogger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 import {
   applyEvent,
   dropUnconfirmed,
@@ -20,7 +20,7 @@ import type { ServiceSnapshot, SnapshotCause, SnapshotUpdate } from './snapshot.
 export interface ServiceWatchOptions {
   readonly registry: Registry;
   readonly clock: Clock;
-  readonly logger: DiscoveryLogger;
+  readonly logger: Logger;
   readonly selfPreservation: SelfPreservation;
   /** The starting step of the reconnect schedule; it is started over after every applied event. */
   readonly backoff: Backoff;
@@ -159,8 +159,7 @@ export class ServiceWatch implements AsyncDisposable {
 
   private markStale(error: ProximaError, loud: boolean): void {
     const { logger } = this.options;
-    (loud ? logger.warn : logger.debug).call(
-      logger,
+    logger[loud ? 'warn' : 'debug'](
       { service: this.service, code: error.code, err: error.message },
       this.latest === undefined
         ? 'watch failed before the first snapshot'

@@ -8,7 +8,7 @@ import { type Locality, type LocalityInput, localitySchema } from '../core/local
 import { type Random, systemRandom } from '../core/random.js';
 import { parseWith } from '../core/validate.js';
 import { createDiscoverer, type Discoverer } from '../discovery/discoverer.js';
-import type { DiscoveryLogger } from '../discovery/logger.js';
+import type { Logger } from '../core/logger.js';
 import type { SelfPreservationOptions } from '../discovery/self-preservation.js';
 import { openRegistry } from '../backends/open.js';
 import type { Registry } from '../registry/registry.js';
@@ -43,7 +43,7 @@ export interface RoutingSourceOptions {
   readonly clock?: Clock;
   readonly random?: Random;
   /** A pino logger or anything with `debug/info/warn(fields, message)`; silent by default. */
-  readonly logger?: DiscoveryLogger;
+  readonly logger?: Logger;
 }
 
 const object = z.custom<object>((v) => typeof v === 'object' && v !== null, 'expected an object');

@@ -46,6 +46,5 @@ export {
 } from '../rpc/interceptors/auth.js';
 export { clientLogging, serverLogging, type LoggingOptions } from '../rpc/interceptors/logging.js';
 export { rateLimit, type RateLimitOptions } from '../rpc/interceptors/rate-limit.js';
-export type { RpcLogger } from '../rpc/logger.js';
 export { PLAINTEXT_REFUSAL } from '../rpc/tls/index.js';
 export { servesTls, TLS_METADATA_KEY } from '../core/instance.js';

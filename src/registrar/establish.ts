@@ -51,8 +51,7 @@ export function establishSession(deps: EstablishDeps): Promise<Session | undefin
     const e = toProximaError(error, 'UNAVAILABLE');
     if (stop.aborted || !isRefusal(e)) return false;
     if (!refusals.note(instance, e, 'register')) return true;
-    (logger.error ?? logger.warn).call(
-      logger,
+    logger.error(
       { instance: instanceKey(instance), code: e.code, err: e.message },
       'registrar: the registry refuses to register the instance',
     );

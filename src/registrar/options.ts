@@ -4,6 +4,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { invalidArgument } from '../core/errors.js';
 import { type Instance, type InstanceInput, joinAddress, parseInstance } from '../core/instance.js';
 import type { LocalityInput } from '../core/locality.js';
+import { isLogger, type Logger, silentLogger } from '../core/logger.js';
 import { type Random, systemRandom } from '../core/random.js';
 import { parseWith } from '../core/validate.js';
 import { ttlMsSchema } from '../registry/inputs.js';
@@ -34,14 +35,6 @@ export interface RegistrarInstanceInput extends Omit<InstanceInput, 'address' | 
   readonly locality?: LocalityInput;
 }
 
-/** pino-compatible: `logger.info({ lease }, 'registered')`. */
-export interface RegistrarLogger {
-  info(details: Record<string, unknown>, message: string): void;
-  warn(details: Record<string, unknown>, message: string): void;
-  /** Loud problems (an instance the registry refuses to take back); `warn` when absent. */
-  error?(details: Record<string, unknown>, message: string): void;
-}
-
 export interface RegistrarOptions {
   readonly registry: Registry;
   /** The instance to keep registered (or use `instances`). */
@@ -52,7 +45,7 @@ export interface RegistrarOptions {
   readonly ttlMs?: number;
   readonly clock?: Clock;
   readonly random?: Random;
-  readonly logger?: RegistrarLogger;
+  readonly logger?: Logger;
   /** Aborting it drains the registrar (or cancels a start still waiting for the registry). */
   readonly signal?: AbortSignal;
   /** Where locality variables are read. Default `process.env`. */
@@ -89,7 +82,7 @@ export interface RegistrarConfig {
   readonly ttlMs: number;
   readonly clock: Clock;
   readonly random: Random;
-  readonly logger: RegistrarLogger;
+  readonly logger: Logger;
   readonly signal: AbortSignal | undefined;
   readonly retry: { readonly initialMs: number; readonly maxMs: number };
   readonly breaker: { readonly failures: number; readonly openMs: number; readonly maxOpenMs: number };
@@ -117,9 +110,7 @@ const optionsSchema = z
     ttlMs: ttlMsSchema.optional(),
     clock: z.custom<Clock>(hasMethods('now', 'setTimeout', 'clearTimeout'), 'expected a Clock').optional(),
     random: z.custom<Random>(isFunction, 'expected a function returning [0, 1)').optional(),
-    logger: z
-      .custom<RegistrarLogger>(hasMethods('info', 'warn'), 'expected a logger with info/warn')
-      .optional(),
+    logger: z.custom<Logger>(isLogger, 'expected a logger with error/warn/info/debug').optional(),
     signal: z.instanceof(AbortSignal, { message: 'expected an AbortSignal' }).optional(),
     // Not z.record: zod 4 rejects `process.env` (not a plain object). The variables Proxima reads are
     // validated one by one where they are read (localityFromEnv names the variable).
@@ -157,8 +148,6 @@ const extrasSchema = z.object({
     .optional(),
 });
 
-const NO_LOGGER: RegistrarLogger = { info: () => undefined, warn: () => undefined };
-
 /**
  * Validates the options (INVALID_ARGUMENT naming the field) and fills every default. Locality
  * fields an instance leaves out come from `found` (a topology lookup's answer) when given, else
@@ -192,7 +181,7 @@ export function resolveRegistrarOptions(options: RegistrarOptions, found?: Local
     ttlMs: o.ttlMs ?? DEFAULT_TTL_MS,
     clock: o.clock ?? systemClock,
     random: o.random ?? systemRandom,
-    logger: o.logger ?? NO_LOGGER,
+    logger: o.logger ?? silentLogger,
     signal: o.signal,
     retry: { initialMs: retry.initialMs, maxMs: Math.max(retry.maxMs, retry.initialMs) },
     breaker: {

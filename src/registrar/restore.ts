@@ -50,8 +50,7 @@ export async function restoreMissing(session: Session, deps: RestoreDeps): Promi
       }
       const first = refusals.note(instance, e, 'restore');
       if (!first) continue;
-      (logger.error ?? logger.warn).call(
-        logger,
+      logger.error(
         { instance: key, code: e.code, err: e.message },
         'registrar: instance was removed from the registry and the registry refuses to take it back',
       );

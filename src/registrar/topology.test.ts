@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRegistry } from '../backends/memory/index.js';
+import { recordingLogger } from '../core/testing/recording-logger.js';
 import { type Registrar, startRegistrar } from './registrar.js';
 
 const registrars: Registrar[] = [];
@@ -8,14 +9,9 @@ afterEach(async () => {
   for (const r of registrars.splice(0)) await r.drain();
 });
 
-function logger(): { warnings: string[]; info: () => void; warn: (d: object, m: string) => void } {
-  const warnings: string[] = [];
-  return { warnings, info: () => undefined, warn: (_d, m) => void warnings.push(m) };
-}
-
 describe('registrar topology', () => {
   it('warns, naming the sources, when an instance is registered without a zone', async () => {
-    const log = logger();
+    const log = recordingLogger();
     const r = await startRegistrar({
       registry: memory,
       instance: { service: 'a', address: '127.0.0.1:1' },
@@ -25,13 +21,15 @@ describe('registrar topology', () => {
     registrars.push(r);
     expect(r.topology.known).toBe(false);
     expect(r.instances[0]?.locality).toEqual({ region: 'eu', zone: '', subzone: '' });
-    const topologyWarnings = log.warnings.filter((w) => w.includes('zone unknown for this service (eu/?)'));
+    const topologyWarnings = log
+      .messages('warn')
+      .filter((w) => w.includes('zone unknown for this service (eu/?)'));
     expect(topologyWarnings).toHaveLength(1);
     expect(topologyWarnings[0]).toContain('env: region eu');
   });
 
   it('stays quiet when every instance names its zone, and asks no source beyond options', async () => {
-    const log = logger();
+    const log = recordingLogger();
     const r = await startRegistrar({
       registry: memory,
       instances: [
@@ -42,7 +40,7 @@ describe('registrar topology', () => {
       logger: log,
     });
     registrars.push(r);
-    expect(log.warnings.filter((w) => w.includes('zone unknown'))).toEqual([]);
+    expect(log.messages('warn').filter((w) => w.includes('zone unknown'))).toEqual([]);
     expect(r.topology.sources.find((s) => s.source === 'aws')?.answer).toMatchObject({ kind: 'skipped' });
   });
 });

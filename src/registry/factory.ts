@@ -1,11 +1,7 @@
 import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
 import type { Random } from '../core/random.js';
 import type { Registry } from './registry.js';
-
-/** The slice of a pino logger a backend warns through (any pino `Logger` fits). */
-export interface RegistryLogger {
-  warn(fields: object, message: string): void;
-}
 
 /**
  * What {@link openRegistry} passes to every backend. Backends take what they need and ignore the
@@ -24,7 +20,7 @@ export interface OpenRegistryOptions {
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where a backend reports data it skips (etcd: values and keys that are not instances). Default: silent. */
-  readonly logger?: RegistryLogger;
+  readonly logger?: Logger;
   /** Bearer token for the registry server (`http(s)://`). Default `PROXIMA_TOKEN`. */
   readonly token?: string;
 }

@@ -3,14 +3,13 @@ import { FakeClock } from '../core/testing/fake-clock.js';
 import { callPolicy } from './call-policy.js';
 import { executeCall } from './execute-call.js';
 import { FailbackQueue, type FailbackDrop } from './failback-queue.js';
-import type { PolicyLogger } from './logger.js';
+import { type RecordingLogger, recordingLogger } from '../core/testing/recording-logger.js';
 import { errors, FakePicker, ScriptedAttempts } from './testing/fakes.js';
 import { ENDPOINTS, settle, setup } from './testing/harness.js';
 
-function recordingLogger(): PolicyLogger & { lines: string[] } {
-  const lines: string[] = [];
-  return { lines, warn: (details, message) => lines.push(`${message} ${String(details.code)}`) };
-}
+/** The policy only warns: each line as `message code`. */
+const warned = (logger: RecordingLogger): string[] =>
+  logger.lines.filter((l) => l.level === 'warn').map((l) => `${l.message} ${String(l.fields.code)}`);
 
 describe('failsafe', () => {
   it('turns an error into the fallback (or undefined) and logs it', async () => {
@@ -28,7 +27,7 @@ describe('failsafe', () => {
     expect(withFallback.value).toBe('fallback for INTERNAL');
     expect(attempts.calls).toHaveLength(2);
     expect(picker.kinds()).toEqual(['failure', 'failure']);
-    expect(logger.lines).toEqual([
+    expect(warned(logger)).toEqual([
       'failsafe: call failed, returning the fallback INTERNAL',
       'failsafe: call failed, returning the fallback INTERNAL',
     ]);
@@ -104,7 +103,7 @@ describe('failback', () => {
     await settle(t.clock, executeCall(t.policy, t.attempts.attempt));
     expect(t.attempts.calls).toHaveLength(3);
     expect(t.drops.map((d) => [d.error.code, d.retries])).toEqual([['UNAVAILABLE', 2]]);
-    expect(t.logger.lines).toEqual(['failback: call dropped UNAVAILABLE']);
+    expect(warned(t.logger)).toEqual(['failback: call dropped UNAVAILABLE']);
     expect(t.queue.size).toBe(0);
   });
 

@@ -5,7 +5,7 @@ import { Emitter, type Event } from '../core/event.js';
 import { systemRandom, type Random } from '../core/random.js';
 import { parseWith } from '../core/validate.js';
 import { fullJitterBackoff, type Backoff } from './backoff.js';
-import type { PolicyLogger } from './logger.js';
+import { isLogger, type Logger } from '../core/logger.js';
 
 /** One background try of a failed call: resolve when it went through, throw when it failed. */
 export type FailbackTask = (signal: AbortSignal, retry: number) => Promise<unknown>;
@@ -22,7 +22,7 @@ export interface FailbackQueueOptions {
   readonly maxBackoffMs?: number;
   readonly clock?: Clock;
   readonly random?: Random;
-  readonly logger?: PolicyLogger | undefined;
+  readonly logger?: Logger | undefined;
 }
 
 /** Why a queued call left the queue without going through. */
@@ -40,7 +40,7 @@ const optionsSchema = z
     maxBackoffMs: z.number().finite().nonnegative().optional(),
     clock: z.custom<Clock>((v) => typeof v === 'object' && v !== null).optional(),
     random: z.custom<Random>((v) => typeof v === 'function').optional(),
-    logger: z.custom<PolicyLogger>((v) => typeof v === 'object' && v !== null).optional(),
+    logger: z.custom<Logger>(isLogger).optional(),
   })
   .strict();
 
@@ -72,7 +72,7 @@ export class FailbackQueue implements AsyncDisposable {
   private readonly maxSize: number;
   private readonly maxRetries: number;
   private readonly clock: Clock;
-  private readonly logger: PolicyLogger | undefined;
+  private readonly logger: Logger | undefined;
   private readonly backoffStart: Backoff;
 
   /** Fires when a queued call is given up (retries exhausted, non-retryable error, disposal). */

@@ -6,11 +6,9 @@ import type { Random } from '../core/random.js';
 import type { Deadline } from './deadline.js';
 import type { FailbackQueue } from './failback-queue.js';
 import type { LatencyEstimator } from './latency-estimator.js';
-import type { PolicyLogger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 import type { PolicyObserver } from './observer.js';
 import type { RetryBudget } from './retry-budget.js';
-
-export type { PolicyLogger } from './logger.js';
 
 /**
  * The policy contract: how one logical call becomes attempts on endpoints. A policy is resolved
@@ -146,7 +144,7 @@ export interface CallPolicyInput<M extends FailMode = FailMode> {
   readonly timeoutMs?: number | undefined;
   readonly clock?: Clock;
   readonly random?: Random;
-  readonly logger?: PolicyLogger | undefined;
+  readonly logger?: Logger | undefined;
   /** Hears every attempt, refused retry and call end (metrics bound once per method). */
   readonly observer?: PolicyObserver | undefined;
 }
@@ -176,6 +174,6 @@ export interface CallPolicy<M extends FailMode = FailMode> {
   readonly timeoutMs: number | undefined;
   readonly clock: Clock;
   readonly random: Random;
-  readonly logger: PolicyLogger | undefined;
+  readonly logger: Logger | undefined;
   readonly observer: PolicyObserver | undefined;
 }

@@ -18,6 +18,5 @@ export * from './server/index.js';
 export * from './client/index.js';
 export * from './connection/index.js';
 export * from './interceptors/index.js';
-export * from './logger.js';
 export { type Codec, jsonCodec, msgpackCodec } from './wire/codec.js';
 export * from './tls/index.js';

@@ -1,7 +1,7 @@
-import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from '../core/clock.js';
 import { invalidArgument } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import { parseWith } from '../core/validate.js';
 import type { RegistryChecksOptions } from './checks/registry-checks.js';
 import type { ConnectionLimitsInput } from './connection-limits.js';
@@ -16,7 +16,7 @@ export interface RegistryServerOptions {
   /** TCP port; 0 picks a free one. Default 7070. */
   readonly port?: number;
   readonly clock?: Clock;
-  /** pino logger (JSON lines). Default: a pino logger on stdout at `info`. */
+  /** pino, or any {@link Logger}. Default: a pino logger on stdout (JSON lines) at `info`. */
   readonly logger?: Logger;
   /**
    * Events of history kept for watch resume (default 10 000); older resumes get a `reset`.

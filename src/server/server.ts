@@ -6,10 +6,10 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from 'pino';
 import { systemClock } from '../core/clock.js';
 import { Emitter, type Event } from '../core/event.js';
 import { joinAddress } from '../core/instance.js';
+import { type Logger, withFields } from '../core/logger.js';
 import { sendError, statusOf } from './http-io.js';
 import { registryChecks } from './checks/registry-checks.js';
 import { capConnections, httpTimeoutOptions, resolveConnectionLimits } from './connection-limits.js';
@@ -230,7 +230,7 @@ async function startXds(
       host: xds.host ?? host,
       ...(retryOn === undefined ? {} : { retryOn: [...retryOn] }),
       discoverer,
-      logger: logger.child({ component: 'xds' }),
+      logger: withFields(logger, { component: 'xds' }),
       ...(options.tls === undefined ? {} : { tls: xdsTls(options.tls) }),
       ...(acl === undefined ? {} : { readAccess: xdsReadAccess(acl) }),
     });

@@ -1,12 +1,7 @@
 import { formatLocality } from '../core/locality.js';
+import type { Logger } from '../core/logger.js';
 import type { LocalityRole } from './env.js';
 import { formatSources, type TopologyReport } from './topology.js';
-
-/** pino-compatible. */
-export interface TopologyLogger {
-  info(details: Record<string, unknown>, message: string): void;
-  warn(details: Record<string, unknown>, message: string): void;
-}
 
 /**
  * The unknown-zone warning: what it costs, what every source answered, and what to do.
@@ -45,7 +40,7 @@ const MAX_EMITTED = 64;
 export function announceTopology(
   report: TopologyReport,
   role: LocalityRole,
-  logger: TopologyLogger | undefined,
+  logger: Logger | undefined,
 ): void {
   const sources = report.sources.map((s) => ({ source: s.source, [s.answer.kind]: s.answer.detail }));
   if (report.known) {

@@ -3,7 +3,7 @@
  * and AWS / GCP / Azure instance metadata, in a documented order (docs/topology.md).
  */
 export { lookupTopology, type TopologyLookupOptions } from './lookup.js';
-export { announceTopology, topologyWarning, type TopologyLogger } from './announce.js';
+export { announceTopology, topologyWarning } from './announce.js';
 export {
   resolveTopologyConfig,
   type AwsSourceOptions,

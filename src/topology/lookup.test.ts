@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeTestCertificates, type TestCertificates } from '../../test/support/certs.js';
+import { recordingLogger } from '../core/testing/recording-logger.js';
 import { MAX_METADATA_BYTES } from './http-get.js';
 import { announceTopology, lookupTopology, type TopologyReport } from './index.js';
 import {
@@ -497,8 +498,9 @@ describe('unknown is loud', () => {
       env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: aws.url },
       topology: { cache: false },
     });
-    const warnings: string[] = [];
-    announceTopology(report, 'service', { info: () => undefined, warn: (_d, m) => warnings.push(m) });
+    const logger = recordingLogger();
+    announceTopology(report, 'service', logger);
+    const warnings = logger.messages('warn');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/zone unknown for this service/);
     expect(warnings[0]).toContain('env: empty, PROXIMA_REGION/ZONE and SERVICE_REGION/ZONE unset');

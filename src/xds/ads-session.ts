@@ -3,19 +3,13 @@ import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
 import { isProximaError } from '../core/errors.js';
 import { serviceNameSchema } from '../core/instance.js';
 import { type Locality, localitySchema, UNKNOWN_LOCALITY } from '../core/locality.js';
+import type { Logger } from '../core/logger.js';
 import type { XdsProtos } from './protos.js';
 import { type AnyMessage, clusterResource, listenerResource, type RouteSettings } from './resources.js';
 import type { ServiceFeed } from './service-feed.js';
 import type { XdsStats } from './stats.js';
 import { kindOfTypeUrl, type ResourceKind, TYPE_URL } from './type-urls.js';
 import type { DiscoveryRequest, DiscoveryResponse } from './wire.js';
-
-/** The logger shape the xDS server uses (pino fits). */
-export interface XdsLogger {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-}
 
 export interface SessionLimits {
   /** Resource names one client may subscribe to, per type. */
@@ -30,7 +24,7 @@ export interface SessionDeps {
   readonly route: RouteSettings;
   readonly limits: SessionLimits;
   readonly stats: XdsStats;
-  readonly logger: XdsLogger;
+  readonly logger: Logger;
   /** Whether this client may read `service` (ACL read rules); names it may not read are not served. */
   readonly mayRead: (service: string) => boolean;
   readonly controlPlane: string;

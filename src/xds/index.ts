@@ -14,5 +14,4 @@ export {
 export { xdsBootstrap, type BootstrapInput, type XdsBootstrap } from './bootstrap.js';
 export { XDS_DEFAULTS, RETRY_ON, type XdsLimitsInput } from './options.js';
 export type { XdsStats } from './stats.js';
-export type { XdsLogger } from './ads-session.js';
 export { loadAssignment, OVERPROVISIONING_FACTOR, type XdsLoadAssignment } from './load-assignment.js';

@@ -2,9 +2,10 @@ import { Server, ServerCredentials, type ServerDuplexStream, status as GrpcStatu
 import { pino } from 'pino';
 import { ErrorCode, invalidArgument, ProximaError } from '../core/errors.js';
 import { joinAddress } from '../core/instance.js';
+import type { Logger } from '../core/logger.js';
 import { createDiscoverer, type Discoverer } from '../discovery/discoverer.js';
 import type { Registry } from '../registry/registry.js';
-import { AdsSession, type XdsLogger } from './ads-session.js';
+import { AdsSession } from './ads-session.js';
 import { checkXdsLimits, type XdsLimitsInput } from './options.js';
 import { loadXdsProtos } from './protos.js';
 import { ServiceFeed } from './service-feed.js';
@@ -33,8 +34,8 @@ export interface XdsServerOptions extends XdsLimitsInput {
   readonly registry?: Registry;
   readonly tls?: XdsTlsOptions;
   readonly readAccess?: XdsReadAccess;
-  /** pino logger (or anything with debug/info/warn(fields, message)). Default: pino at `info`. */
-  readonly logger?: XdsLogger;
+  /** pino, or any {@link Logger}. Default: pino at `info`. */
+  readonly logger?: Logger;
 }
 
 /** A running xDS (ADS) server. */

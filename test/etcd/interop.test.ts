@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInstance } from '../../src/core/instance.js';
+import { recordingLogger } from '../../src/core/testing/recording-logger.js';
 import { openRegistry } from '../../src/backends/open.js';
 import { WatchRecorder } from '../../src/registry/testing/watch-recorder.js';
 import { EtcdCluster } from '../support/etcd.js';
@@ -115,10 +116,7 @@ describe('etcd backend: opened by URL, readable and writable with etcdctl', () =
 
   it('a value overwritten with garbage is a delete of that key for every reader, with one warning naming it', async () => {
     const live = etcd.endpoints[0] as string;
-    const warnings: string[] = [];
-    const logger = {
-      warn: (fields: object, message: string) => warnings.push(`${message} ${JSON.stringify(fields)}`),
-    };
+    const logger = recordingLogger();
     await using registry = await openRegistry(`etcd://${live}/garbage`, { logger });
     const watch = WatchRecorder.start(registry, 'pay');
     try {
@@ -134,7 +132,7 @@ describe('etcd backend: opened by URL, readable and writable with etcdctl', () =
       expect((await registry.list('pay')).instances).toEqual([]);
       await using fresh = await openRegistry(`etcd://${live}/garbage`);
       expect((await fresh.list('pay')).instances).toEqual([]);
-      expect(warnings.filter((w) => w.includes('/garbage/services/pay/p1'))).toHaveLength(1);
+      expect(logger.messages('warn').filter((w) => w.includes('/garbage/services/pay/p1'))).toHaveLength(1);
       await reg.deregister();
     } finally {
       await watch.stop();

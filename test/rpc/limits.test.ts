@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ProximaError, isProximaError } from '../../src/core/errors.js';
 import { FakeClock } from '../../src/core/testing/fake-clock.js';
-import { RpcConnection, type RpcLogger, type RpcServer, bind, createServer } from '../../src/rpc/index.js';
+import { type Logger, loggerOf } from '../../src/core/logger.js';
+import { RpcConnection, type RpcServer, bind, createServer } from '../../src/rpc/index.js';
 import { FrameType, GoawayCode } from '../../src/rpc/wire/frame.js';
 import { type Observed, TestApi, testService } from './fixtures/test-api.js';
 import { RawPeer } from './fixtures/raw-peer.js';
@@ -19,9 +20,12 @@ interface Logged {
   readonly fields: object;
 }
 
-function recorder(into: Logged[]): RpcLogger {
-  const log = (fields: object, message = ''): void => void into.push({ message, fields });
-  return { info: log, warn: log, error: log, debug: log };
+function recorder(into: Logged[]): Logger {
+  return loggerOf((_level, first, message) =>
+    into.push(
+      typeof first === 'string' ? { message: first, fields: {} } : { message: message ?? '', fields: first },
+    ),
+  );
 }
 
 async function start(options: Partial<Parameters<typeof createServer>[0]> = {}, observed?: Observed) {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ProximaError, isProximaError } from '../../src/core/errors.js';
 import { FakeClock } from '../../src/core/testing/fake-clock.js';
+import { recordingLogger } from '../../src/core/testing/recording-logger.js';
 import {
   RpcConnection,
-  type RpcLogger,
   type RpcServer,
   bearerToken,
   bind,
@@ -98,12 +98,7 @@ describe('Proxima RPC over real sockets', () => {
   });
 
   it('runs interceptors on both sides: auth tokens and logging', async () => {
-    const logged: Array<Record<string, unknown>> = [];
-    const logger: RpcLogger = {
-      info: () => undefined,
-      warn: (fields) => logged.push(fields as Record<string, unknown>),
-      error: () => undefined,
-    };
+    const logger = recordingLogger();
     const { port } = await start({
       interceptors: [serverLogging({ logger }), requireToken({ tokens: ['s3cret'], exempt: ['test.echo'] })],
     });
@@ -115,7 +110,9 @@ describe('Proxima RPC over real sockets', () => {
     expect((await failure(wrong.getUser({ id: '1' }))).code).toBe('UNAUTHENTICATED');
     const authed = bind(withInterceptors(connect(port), [bearerToken(() => 's3cret')]), TestApi);
     expect(await authed.getUser({ id: '1' })).toEqual({ id: '1', name: 'user 1' });
-    expect(logged.map((l) => [l.method, l.code])).toEqual([
+    expect(
+      logger.lines.filter((l) => l.level === 'warn').map((l) => [l.fields.method, l.fields.code]),
+    ).toEqual([
       ['test.getUser', 'UNAUTHENTICATED'],
       ['test.getUser', 'UNAUTHENTICATED'],
     ]);

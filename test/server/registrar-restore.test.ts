@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpRegistry } from '../../src/backends/http/index.js';
 import { systemClock } from '../../src/core/clock.js';
+import { type RecordingLogger, recordingLogger } from '../../src/core/testing/recording-logger.js';
 import { startRegistrar, type Registrar } from '../../src/registrar/index.js';
 import type { InstanceLossEvent } from '../../src/registrar/events.js';
 import { OutageRegistry } from '../../src/registrar/testing/outage-registry.js';
@@ -37,22 +38,27 @@ const as = (token: string): Record<string, string> => ({ authorization: `Bearer 
 
 async function startAlice(
   id: string,
-): Promise<{ registrar: Registrar; outage: OutageRegistry; losses: InstanceLossEvent[]; errors: string[] }> {
+): Promise<{
+  registrar: Registrar;
+  outage: OutageRegistry;
+  losses: InstanceLossEvent[];
+  log: RecordingLogger;
+}> {
   const outage = new OutageRegistry(
     new HttpRegistry({ url: server.url, token: tokens.alice, env: {} }),
     systemClock,
   );
-  const errors: string[] = [];
+  const logger = recordingLogger();
   const registrar = await startRegistrar({
     registry: outage,
     instance: { service: 'orders', id, address: '127.0.0.1:9500' },
     ttlMs: 3_000,
     env: {},
-    logger: { info: () => undefined, warn: () => undefined, error: (_d, message) => errors.push(message) },
+    logger,
   });
   const losses: InstanceLossEvent[] = [];
   registrar.onInstanceLost((event) => losses.push(event));
-  return { registrar, outage, losses, errors };
+  return { registrar, outage, losses, log: logger };
 }
 
 async function listed(id: string): Promise<string | undefined> {
@@ -89,7 +95,7 @@ describe('registrars notice loss (real server process)', () => {
   });
 
   it('when the registry refuses to take it back (another identity holds the id), the registrar says so loudly', async () => {
-    const { registrar, losses, errors } = await startAlice('r2');
+    const { registrar, losses, log } = await startAlice('r2');
     const lease = registrar.leaseId;
     await raw.send('DELETE', `/v1/services/orders/instances/r2?lease=${lease}`, undefined, as(tokens.admin));
     const bob = new HttpRegistry({ url: server.url, token: tokens.bob, env: {} });
@@ -98,7 +104,7 @@ describe('registrars notice loss (real server process)', () => {
     await eventually(() => losses.length > 0, 20_000);
     expect(losses[0]).toMatchObject({ restored: false, error: { code: 'ALREADY_EXISTS' } });
     expect(registrar.refused).toHaveLength(1);
-    expect(errors.join('\n')).toMatch(/refuses to take it back/);
+    expect(log.messages('error').join('\n')).toMatch(/refuses to take it back/);
     expect(await listed('r2')).toBe('127.0.0.1:6666');
     await bob.close();
     await registrar.drain();

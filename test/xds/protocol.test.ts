@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { credentials, Metadata, status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRegistry } from '../../src/backends/memory/memory-registry.js';
+import { type Logger, loggerOf } from '../../src/core/logger.js';
 import type { Registration } from '../../src/registry/registry.js';
 import { startRegistryServer } from '../../src/server/server.js';
 import { TYPE_URL } from '../../src/xds/type-urls.js';
@@ -19,19 +20,13 @@ interface Logged {
   readonly fields: Record<string, unknown>;
   readonly message: string;
 }
-function recordingLogger(): {
-  warnings: Logged[];
-  debug(): void;
-  info(): void;
-  warn(f: object, m: string): void;
-} {
+function recordingLogger(): Logger & { warnings: Logged[] } {
   const warnings: Logged[] = [];
-  return {
-    warnings,
-    debug: () => undefined,
-    info: () => undefined,
-    warn: (fields, message) => warnings.push({ fields: fields as Record<string, unknown>, message }),
-  };
+  const logger = loggerOf((level, first, message) => {
+    if (level === 'warn' && typeof first === 'object')
+      warnings.push({ fields: first as Record<string, unknown>, message: message ?? '' });
+  });
+  return { ...logger, warnings };
 }
 
 const nodeA = { id: 'a', locality: { region: 'r1', zone: 'a' } };

@@ -1,5 +1,6 @@
 import { invalidArgument } from '../../core/errors.js';
 import { parseInstance, type InstanceInput, type Instance } from '../../core/instance.js';
+import { silentLogger } from '../../core/logger.js';
 import { parseServiceName, parseTtlMs } from '../../registry/inputs.js';
 import {
   type CallOptions,
@@ -19,8 +20,6 @@ import { BadKeys } from './malformed.js';
 import { type EtcdRegistryInput, resolveEtcdOptions } from './options.js';
 import { EtcdRegistration } from './registration.js';
 import { watchService } from './watch.js';
-
-const SILENT = Object.freeze({ warn: () => undefined });
 
 /**
  * The registry on etcd v3. One lease per registrar session with all its instances attached, one
@@ -46,7 +45,7 @@ export class EtcdRegistry implements Registry {
     const options = resolveEtcdOptions(input);
     this.connection = new EtcdConnection(options);
     this.keys = new KeyLayout(options.prefix);
-    this.badKeys = new BadKeys(options.logger ?? SILENT);
+    this.badKeys = new BadKeys(options.logger ?? silentLogger);
     this.url = `etcd://${options.endpoints.join(',')}${options.prefix}`;
   }
 

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { recordingLogger } from '../../core/testing/recording-logger.js';
 import { KeyLayout } from './keys.js';
 import { BadKeys, MAX_REMEMBERED_BAD_KEYS } from './malformed.js';
 
 describe('bad keys under the prefix', () => {
   it('are reported once each, again after they were fixed, and the memory of them is bounded', () => {
-    const warnings: string[] = [];
-    const bad = new BadKeys({ warn: (fields) => warnings.push((fields as { key: string }).key) });
+    const logger = recordingLogger();
+    const warnings = logger.lines;
+    const bad = new BadKeys(logger);
     bad.note('/p/services/a/x', 'not an instance');
     bad.note('/p/services/a/x', 'not an instance');
-    expect(warnings).toEqual(['/p/services/a/x']);
+    expect(warnings.map((l) => [l.level, l.fields.key])).toEqual([['warn', '/p/services/a/x']]);
     bad.clear('/p/services/a/x');
     bad.note('/p/services/a/x', 'not an instance');
     expect(warnings).toHaveLength(2);

@@ -1,4 +1,4 @@
-import type { RegistryLogger } from '../../registry/factory.js';
+import type { Logger } from '../../core/logger.js';
 
 /** How many distinct bad keys are remembered (so each is reported once); the set starts over past it. */
 export const MAX_REMEMBERED_BAD_KEYS = 1024;
@@ -12,7 +12,7 @@ export const MAX_REMEMBERED_BAD_KEYS = 1024;
 export class BadKeys {
   private readonly reported = new Set<string>();
 
-  constructor(private readonly logger: RegistryLogger) {}
+  constructor(private readonly logger: Logger) {}
 
   /** Reports `key` once with `problem`. */
   note(key: Buffer | string, problem: string): void {

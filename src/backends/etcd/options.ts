@@ -6,7 +6,7 @@ import { splitAddress } from '../../core/instance.js';
 import { type Random, systemRandom } from '../../core/random.js';
 import { parseWith } from '../../core/validate.js';
 import { readPemFile, tlsMaterialFromEnv } from '../../core/tls-files.js';
-import type { RegistryLogger } from '../../registry/factory.js';
+import type { Logger } from '../../core/logger.js';
 
 /** The key prefix when the URL has no path. */
 export const DEFAULT_PREFIX = '/proxima';
@@ -41,7 +41,7 @@ export interface EtcdRegistryOptions {
   readonly clock: Clock;
   readonly random: Random;
   /** Warned once per key about values and keys under the prefix that are not instances (default: silent). */
-  readonly logger?: RegistryLogger | undefined;
+  readonly logger?: Logger | undefined;
 }
 
 /** Options a caller may set in code; the URL supplies the rest. */

@@ -1,7 +1,7 @@
-import type { Logger } from 'pino';
 import { createClient } from '../../client/client.js';
 import { invalidArgument, toProximaError } from '../../core/errors.js';
 import { serviceNameSchema } from '../../core/instance.js';
+import { type Logger, loggerOf, writeLog } from '../../core/logger.js';
 import { parseWith } from '../../core/validate.js';
 import { TOPOLOGY_UNKNOWN_EVENT } from '../../topology/announce.js';
 import { defineCommand } from '../command.js';
@@ -89,15 +89,9 @@ function parseRequest(text: string): unknown {
  * clients keep the warning).
  */
 function oneShotLogger(logger: Logger): Logger {
-  return new Proxy(logger, {
-    get(target, key, receiver) {
-      if (key !== 'warn') return Reflect.get(target, key, receiver) as unknown;
-      return (fields: unknown, ...rest: unknown[]) =>
-        typeof fields === 'object' &&
-        fields !== null &&
-        (fields as { event?: unknown }).event === TOPOLOGY_UNKNOWN_EVENT
-          ? target.debug(fields, ...(rest as [string]))
-          : target.warn(fields as object, ...(rest as [string]));
-    },
+  return loggerOf((level, first, message) => {
+    const topologyUnknown =
+      typeof first === 'object' && (first as { event?: unknown }).event === TOPOLOGY_UNKNOWN_EVENT;
+    writeLog(logger, level === 'warn' && topologyUnknown ? 'debug' : level, first, message);
   });
 }

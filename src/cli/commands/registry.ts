@@ -1,5 +1,5 @@
-import type { Logger } from 'pino';
 import { invalidArgument } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import { isMissingPackage, missingPeer } from '../../core/peer.js';
 import { readPemFile } from '../../core/tls-files.js';
 import { mountDashboard } from '../../dashboard/routes.js';

@@ -1,11 +1,11 @@
 import { type Clock, systemClock } from '../../core/clock.js';
 import { toProximaError } from '../../core/errors.js';
 import type { ClientInterceptor } from '../client/interceptor.js';
-import type { RpcLogger } from '../logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { ServerInterceptor } from '../server/context.js';
 
 export interface LoggingOptions {
-  readonly logger: RpcLogger;
+  readonly logger: Logger;
   readonly clock?: Clock;
   /** Log successful calls too (at info); default false: only failures (at warn). */
   readonly logSuccess?: boolean;

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { ProximaError, toProximaError } from '../../core/errors.js';
-import type { RpcLogger } from '../logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { Codec, CodecSet } from '../wire/codec.js';
 import { FrameDecoder } from '../wire/decoder.js';
 import {
@@ -42,7 +42,7 @@ export interface ServerSessionDeps {
   readonly preface: Buffer;
   /** The one timer queue all the server's connection guards share. */
   readonly guards: GuardSweep;
-  readonly logger: RpcLogger;
+  readonly logger: Logger;
   /** How long a closing socket may take to flush before it is destroyed. */
   readonly closeGuardMs: number;
   readonly onClosed: (session: ServerSession) => void;

@@ -1,7 +1,7 @@
 import { type Server, type Socket, createServer as createNetServer } from 'node:net';
 import { type Clock, sleep, systemClock } from '../../core/clock.js';
 import { ProximaError, invalidArgument } from '../../core/errors.js';
-import { type RpcLogger, silentLogger } from '../logger.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
 import { type Codec, CodecSet, jsonCodec, msgpackCodec } from '../wire/codec.js';
 import { DEFAULT_MAX_FRAME_SIZE, FrameType, GoawayCode } from '../wire/frame.js';
 import { FrameWriter, prefaceBytes } from '../wire/writer.js';
@@ -69,7 +69,7 @@ export interface ServerOptions {
    * and a verified client certificate's identity reaches interceptors as `ctx.peer.identity`.
    */
   readonly tls?: ServerTlsOptions;
-  readonly logger?: RpcLogger;
+  readonly logger?: Logger;
   readonly clock?: Clock;
 }
 
@@ -96,7 +96,7 @@ export class RpcServer implements AsyncDisposable {
   private readonly sessions = new Set<ServerSession>();
   private readonly inFlight = new InFlight();
   private readonly clock: Clock;
-  private readonly logger: RpcLogger;
+  private readonly logger: Logger;
   private readonly codecs: CodecSet;
   private readonly tls: TlsAcceptor | null;
   private currentState: ServerState = 'new';

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { type TLSSocket, type Server as TlsServer, createServer as createTlsServer } from 'node:tls';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { invalidArgument } from '../../core/errors.js';
-import type { RpcLogger } from '../logger.js';
+import type { Logger } from '../../core/logger.js';
 import { FLAG_PROTOCOL_ERROR, FrameType, GoawayCode } from '../wire/frame.js';
 import { FrameWriter } from '../wire/writer.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, type ServerTlsOptions } from './options.js';
@@ -32,7 +32,7 @@ export class TlsAcceptor {
 
   constructor(
     options: ServerTlsOptions,
-    private readonly deps: { readonly clock: Clock; readonly logger: RpcLogger },
+    private readonly deps: { readonly clock: Clock; readonly logger: Logger },
     onSecure: (socket: TLSSocket) => void,
   ) {
     const requestCert = options.requestCert ?? options.ca !== undefined;

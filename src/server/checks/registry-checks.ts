@@ -1,7 +1,7 @@
-import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { Instance } from '../../core/instance.js';
+import type { Logger } from '../../core/logger.js';
 import { parseWith } from '../../core/validate.js';
 import { type CheckState, INITIAL_CHECK_STATE, nextCheckState } from '../../registrar/checks/check-state.js';
 import { httpProbe, type Probe, tcpProbe } from '../../registrar/checks/probes.js';

@@ -1,5 +1,5 @@
-import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
 import type { Gatekeeper } from '../security/gatekeeper.js';
 import type { RegistryState } from '../state.js';
 
