@@ -2,11 +2,11 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { isProximaError, toProximaError } from '../core/errors.js';
+import { onShutdownSignals } from '../core/signals.js';
 import { parseCommandLine } from './args.js';
 import type { CommandContext, Output } from './command.js';
 import { COMMANDS } from './commands.js';
 import { renderCommandHelp, renderMainHelp } from './help.js';
-import { shutdownOnSignals } from './shutdown.js';
 import { parseLogLevel } from './values.js';
 
 /** Exit codes: 0 done, 1 failed, 2 usage error (bad flag, bad value, unknown command). */
@@ -77,8 +77,11 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     return usageError(error);
   }
 
+  // The command shuts itself down when the signal aborts; disposing (below) ends the hook.
   const shutdown =
-    io.signal === undefined ? shutdownOnSignals(process, (m) => stderr.write(`${m}\n`)) : undefined;
+    io.signal === undefined
+      ? onShutdownSignals(undefined, { onForce: (m) => stderr.write(`${m}\n`) })
+      : undefined;
   const context: CommandContext = {
     stdout,
     stderr,

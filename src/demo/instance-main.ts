@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { HttpRegistry } from '../backends/http/http-registry.js';
 import { parseWith } from '../core/validate.js';
+import { onShutdownSignals } from '../core/signals.js';
 import { type Registrar, startRegistrar } from '../registrar/registrar.js';
 import { createServer, type RegistrarHook } from '../rpc/server/server.js';
 import { implement } from '../rpc/server/implement.js';
@@ -88,8 +89,7 @@ async function main(): Promise<void> {
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= server.shutdown({ graceMs: 2_000 }).finally(() => process.exit(0)));
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+  onShutdownSignals(stop);
 
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createClient } from '../client/client.js';
 import { toProximaError } from '../core/errors.js';
+import { onShutdownSignals } from '../core/signals.js';
 import { parseWith } from '../core/validate.js';
 import { EchoApi } from './echo-api.js';
 import { LoadStats } from './load-stats.js';
@@ -120,8 +121,7 @@ async function main(): Promise<void> {
     await client.close();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+  onShutdownSignals(stop);
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
     const match = /^phase\s+(\S.*)$/.exec(line.trim());

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { isProximaError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { readPemFile } from '../core/tls-files.js';
+import { onShutdownSignals } from '../core/signals.js';
 import { startRegistryServer } from './server.js';
 
 /**
@@ -67,11 +68,7 @@ async function main(): Promise<void> {
         }
       : {}),
   });
-  const stop = (): void => {
-    void server.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  onShutdownSignals(() => server.close(), { onDone: () => process.exit(0) });
   process.on('SIGHUP', () => {
     try {
       server.reloadAcl();

@@ -12,7 +12,7 @@ import { type RegistrarInstanceInput, startRegistrar } from '../../registrar/ind
 import { formatRefusal } from '../../registrar/explain.js';
 import { defineCommand } from '../command.js';
 import { asFlagError, COMMON_FLAGS, openRegistryFlag, TOKEN_FLAGS } from '../common.js';
-import { aborted } from '../shutdown.js';
+import { aborted } from '../../core/signals.js';
 import { parseDurationFlag, parseIntFlag, parsePairsFlag } from '../values.js';
 
 /** Which flag a registrar option came from, to name the flag in validation errors. */

@@ -12,7 +12,7 @@ import {
 import { isLoopbackHost } from '../../server/security/request-guard.js';
 import { defineCommand } from '../command.js';
 import { COMMON_FLAGS, registryUrl } from '../common.js';
-import { aborted } from '../shutdown.js';
+import { aborted } from '../../core/signals.js';
 import { parsePortFlag } from '../values.js';
 
 const DEFAULT_HOST = '127.0.0.1';

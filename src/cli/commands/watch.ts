@@ -3,7 +3,7 @@ import { parseWith } from '../../core/validate.js';
 import { createDiscoverer } from '../../discovery/index.js';
 import { defineCommand } from '../command.js';
 import { COMMON_FLAGS, openRegistryFlag, TOKEN_FLAGS } from '../common.js';
-import { aborted } from '../shutdown.js';
+import { aborted } from '../../core/signals.js';
 import { jsonLine, textLine } from '../watch-lines.js';
 
 /**

@@ -4,7 +4,7 @@ import type { XdsReadAccess } from '../../xds/xds-server.js';
 import { tlsMaterialFromEnv } from '../../core/tls-files.js';
 import { defineCommand } from '../command.js';
 import { asFlagError, COMMON_FLAGS, openRegistryFlag, TOKEN_FLAGS } from '../common.js';
-import { aborted } from '../shutdown.js';
+import { aborted } from '../../core/signals.js';
 import { parsePortFlag } from '../values.js';
 
 const DEFAULT_HOST = '127.0.0.1';
