@@ -1,6 +1,6 @@
 import type { Logger } from '../core/logger.js';
-import type { CommandLine } from './args.js';
-import type { FlagSpecs, PositionalSpec } from './flags.js';
+import type { CommandLine } from '../core/command-line/parse.js';
+import type { FlagSpecs, PositionalSpec } from '../core/command-line/flags.js';
 
 /** Where a command writes: data to `stdout`, messages to `stderr` (logs go through `logger`). */
 export interface Output {

@@ -1,5 +1,5 @@
 import type { Command } from './command.js';
-import type { FlagSpecs } from './flags.js';
+import type { FlagSpecs } from '../core/command-line/flags.js';
 
 /** A row of the command table: a one-line summary, and the command loaded only when it runs. */
 export interface CommandEntry {

@@ -3,7 +3,7 @@ import { invalidArgument, isProximaError } from '../core/errors.js';
 import { openRegistry, registryUrlFromEnv } from '../backends/open.js';
 import type { Registry } from '../registry/registry.js';
 import type { CommandContext } from './command.js';
-import type { FlagSpec } from './flags.js';
+import type { FlagSpec } from '../core/command-line/flags.js';
 
 /** Flags every command takes (besides `--help`). */
 export const COMMON_FLAGS = {

@@ -1,6 +1,6 @@
 import type { Command } from './command.js';
 import type { CommandTable } from './commands.js';
-import type { FlagSpec } from './flags.js';
+import type { FlagSpec } from '../core/command-line/flags.js';
 
 /** `proxima --help`: the commands and their one-line summaries. */
 export function renderMainHelp(table: CommandTable): string {

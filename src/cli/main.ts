@@ -3,11 +3,11 @@ import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { isProximaError, toProximaError } from '../core/errors.js';
 import { onShutdownSignals } from '../core/signals.js';
-import { parseCommandLine } from './args.js';
+import { parseCommandLine } from '../core/command-line/parse.js';
 import type { CommandContext, Output } from './command.js';
 import { COMMANDS } from './commands.js';
 import { renderCommandHelp, renderMainHelp } from './help.js';
-import { parseLogLevel } from './values.js';
+import { parseLogLevel } from '../core/command-line/values.js';
 
 /** Exit codes: 0 done, 1 failed, 2 usage error (bad flag, bad value, unknown command). */
 export const EXIT_OK = 0;

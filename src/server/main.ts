@@ -1,6 +1,12 @@
-import { parseArgs } from 'node:util';
 import { isProximaError } from '../core/errors.js';
-import { parseDuration } from '../core/duration.js';
+import type { FlagSpecs } from '../core/command-line/flags.js';
+import { parseCommandLine } from '../core/command-line/parse.js';
+import {
+  parseDurationFlag,
+  parseIntFlag,
+  parseLogLevel,
+  parsePortFlag,
+} from '../core/command-line/values.js';
 import { readPemFile } from '../core/tls-files.js';
 import { onShutdownSignals } from '../core/signals.js';
 import { startRegistryServer } from './server.js';
@@ -13,37 +19,43 @@ import { startRegistryServer } from './server.js';
  * the URL; reloads the ACL on SIGHUP; exits 0 on SIGINT/SIGTERM. `proxima registry` is the
  * user-facing command (and the one that refuses an open registry off loopback).
  */
+const FLAGS = {
+  host: { type: 'string', placeholder: 'HOST', description: 'interface to bind', default: '127.0.0.1' },
+  port: { type: 'string', placeholder: 'PORT', description: 'TCP port (0: any free one)', default: '7070' },
+  'history-limit': { type: 'string', placeholder: 'N', description: 'watch events kept for resume' },
+  heartbeat: { type: 'string', placeholder: 'DURATION', description: 'SSE heartbeat interval' },
+  admin: { type: 'boolean', description: 'enable the admin routes (tests)' },
+  acl: { type: 'string', placeholder: 'FILE', description: 'ACL file (SIGHUP reloads it)' },
+  'allowed-hosts': { type: 'string', placeholder: 'A,B', description: 'accepted Host headers' },
+  'tls-cert': { type: 'string', placeholder: 'FILE', description: 'TLS certificate (PEM)' },
+  'tls-key': { type: 'string', placeholder: 'FILE', description: 'TLS key (PEM)' },
+  'tls-ca': { type: 'string', placeholder: 'FILE', description: 'CA for client certificates (PEM)' },
+  unlimited: { type: 'boolean', description: 'no rate or size limits (benchmarks)' },
+  'log-level': { type: 'string', placeholder: 'LEVEL', description: 'pino level', default: 'info' },
+} as const satisfies FlagSpecs;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      host: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string', default: '7070' },
-      'history-limit': { type: 'string' },
-      heartbeat: { type: 'string' },
-      admin: { type: 'boolean', default: false },
-      acl: { type: 'string' },
-      'allowed-hosts': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'tls-ca': { type: 'string' },
-      unlimited: { type: 'boolean', default: false },
-      'log-level': { type: 'string', default: 'info' },
-    },
-    strict: true,
-  });
+  // The CLI's parser and value checks: errors name the flag (`--port: expected an integer …`).
+  const { flags: values } = parseCommandLine(FLAGS, [], process.argv.slice(2));
+  const level = parseLogLevel(values['log-level'], '--log-level');
+  const port = parsePortFlag(values.port, '--port', true);
   const { pino } = await import('pino');
   const cert = values['tls-cert'];
   const key = values['tls-key'];
   const ca = values['tls-ca'];
   const server = await startRegistryServer({
     host: values.host,
-    port: Number(values.port),
+    port,
     admin: values.admin,
-    logger: pino({ name: 'proxima-registry', level: values['log-level'] }),
-    ...(values['history-limit'] === undefined ? {} : { historyLimit: Number(values['history-limit']) }),
+    logger: pino({ name: 'proxima-registry', level }),
+    ...(values['history-limit'] === undefined
+      ? {}
+      : {
+          historyLimit: parseIntFlag(values['history-limit'], '--history-limit', 1, Number.MAX_SAFE_INTEGER),
+        }),
     ...(values.heartbeat === undefined
       ? {}
-      : { heartbeatMs: parseDuration(values.heartbeat, '--heartbeat') }),
+      : { heartbeatMs: parseDurationFlag(values.heartbeat, '--heartbeat') }),
     ...(values.acl === undefined ? {} : { acl: values.acl }),
     ...(values['allowed-hosts'] === undefined ? {} : { allowedHosts: values['allowed-hosts'].split(',') }),
     ...(cert === undefined || key === undefined

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { parseCommandLine } from '../../src/cli/args.js';
+import { parseCommandLine } from '../../src/core/command-line/parse.js';
 import { command as registerCommand } from '../../src/cli/commands/register.js';
 import { lookupTopology } from '../../src/topology/index.js';
 import { type FakeMetadataServer, startFakeKubernetes } from '../../src/topology/testing/fake-metadata.js';

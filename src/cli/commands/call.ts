@@ -6,7 +6,7 @@ import { parseWith } from '../../core/validate.js';
 import { TOPOLOGY_UNKNOWN_EVENT } from '../../topology/announce.js';
 import { defineCommand } from '../command.js';
 import { COMMON_FLAGS, openRegistryFlag, TOKEN_FLAGS } from '../common.js';
-import { parseDurationFlag, parsePairsFlag } from '../values.js';
+import { parseDurationFlag, parsePairsFlag } from '../../core/command-line/values.js';
 
 const METHOD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

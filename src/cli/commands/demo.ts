@@ -5,7 +5,7 @@ import { DEFAULT_SCRIPT, parseScript, type ScriptStep } from '../../demo/script.
 import { DEFAULT_PORT } from '../../server/options.js';
 import { defineCommand } from '../command.js';
 import { exampleNames, examplePath } from '../examples.js';
-import { parseDurationFlag, parseIntFlag, parsePortFlag } from '../values.js';
+import { parseDurationFlag, parseIntFlag, parsePortFlag } from '../../core/command-line/values.js';
 
 /**
  * `proxima demo`: the registry with its dashboard, nine instance processes in three zones over two

@@ -13,7 +13,7 @@ import { formatRefusal } from '../../registrar/explain.js';
 import { defineCommand } from '../command.js';
 import { asFlagError, COMMON_FLAGS, openRegistryFlag, TOKEN_FLAGS } from '../common.js';
 import { aborted } from '../../core/signals.js';
-import { parseDurationFlag, parseIntFlag, parsePairsFlag } from '../values.js';
+import { parseDurationFlag, parseIntFlag, parsePairsFlag } from '../../core/command-line/values.js';
 
 /** Which flag a registrar option came from, to name the flag in validation errors. */
 const FIELD_TO_FLAG: Readonly<Record<string, string>> = {

@@ -13,7 +13,7 @@ import { isLoopbackHost } from '../../server/security/request-guard.js';
 import { defineCommand } from '../command.js';
 import { COMMON_FLAGS, registryUrl } from '../common.js';
 import { aborted } from '../../core/signals.js';
-import { parsePortFlag } from '../values.js';
+import { parsePortFlag } from '../../core/command-line/values.js';
 
 const DEFAULT_HOST = '127.0.0.1';
 

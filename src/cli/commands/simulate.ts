@@ -5,7 +5,7 @@ import { runScenario } from '../../simulate/runner.js';
 import { parseScenarioText } from '../../simulate/scenario.js';
 import { defineCommand } from '../command.js';
 import { exampleNames, examplePath } from '../examples.js';
-import { parseIntFlag } from '../values.js';
+import { parseIntFlag } from '../../core/command-line/values.js';
 
 /**
  * `proxima simulate SCENARIO [--policy a,b] [--seed N] [--json] [--markdown]`: runs a scenario

@@ -5,7 +5,7 @@ import { tlsMaterialFromEnv } from '../../core/tls-files.js';
 import { defineCommand } from '../command.js';
 import { asFlagError, COMMON_FLAGS, openRegistryFlag, TOKEN_FLAGS } from '../common.js';
 import { aborted } from '../../core/signals.js';
-import { parsePortFlag } from '../values.js';
+import { parsePortFlag } from '../../core/command-line/values.js';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_XDS_PORT = 18_000;

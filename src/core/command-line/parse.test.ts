@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine } from './args.js';
+import { parseCommandLine } from './parse.js';
 import type { FlagSpecs, PositionalSpec } from './flags.js';
 import { parseDurationFlag, parseIntFlag, parsePairsFlag, parsePortFlag } from './values.js';
 
@@ -29,6 +29,20 @@ describe('parseCommandLine', () => {
   it('takes everything after -- as positionals, and negative numbers as values', () => {
     expect(parse('--service', 's', '--', '--json').positionals).toEqual({ SERVICE: '--json' });
     expect(parse('--service', 's', '--zone', '-1').flags.zone).toBe('-1');
+  });
+
+  it('keeps negative numbers as positionals, once each, in order', () => {
+    const line = parseCommandLine(
+      flags,
+      [...positionals, { name: 'N', description: 'n', required: false }],
+      ['--service', 's', '-12', '-3'],
+    );
+    expect(line.positionals).toEqual({ SERVICE: '-12', N: '-3' });
+  });
+
+  it('names the flag for a list flag without a value and for an unknown flag with an inline value', () => {
+    expect(() => parse('--service', 's', '--meta')).toThrow(/^--meta: needs a value \(--meta K=V\)/);
+    expect(() => parse('--service', 's', '--bogus=1')).toThrow(/^--bogus: unknown flag/);
   });
 
   it('answers --help before checking anything else', () => {

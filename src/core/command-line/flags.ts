@@ -1,5 +1,5 @@
 /**
- * Declarative flags: a command lists its flags once, and {@link parseCommandLine} (in `args.ts`)
+ * Declarative flags: a command lists its flags once, and {@link parseCommandLine} (in `parse.ts`)
  * both parses them and types the result, so `--port` comes back as `string` when it has a default
  * and as `string | undefined` when it does not, with no casts in the commands.
  */

@@ -1,5 +1,5 @@
-import { parseDuration } from '../core/duration.js';
-import { invalidArgument } from '../core/errors.js';
+import { parseDuration } from '../duration.js';
+import { invalidArgument } from '../errors.js';
 
 /** Flag value parsers: each throws INVALID_ARGUMENT naming the flag. */
 
