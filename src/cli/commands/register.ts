@@ -109,7 +109,8 @@ export const command = defineCommand({
     'drain-delay': {
       type: 'string',
       placeholder: 'DURATION',
-      description: 'time between DRAINING and deregistering on shutdown',
+      description:
+        'time between DRAINING and deregistering on shutdown (the whole shutdown must end within 30 s of the signal)',
       default: '0s',
     },
     check: {
