@@ -87,7 +87,7 @@ export type ServerState = 'new' | 'listening' | 'draining' | 'closed';
  * ```ts
  * const server = createServer({ services: [implement(UserApi, handlers)], registrar });
  * const { port } = await server.listen({ host: '127.0.0.1', port: 7000 });
- * process.once('SIGTERM', () => void server.shutdown({ graceMs: 5_000 }));
+ * shutdownOnSignals(server, { graceMs: 5_000, onDone: () => process.exit(0) }); // SIGTERM → shutdown()
  * ```
  */
 export class RpcServer implements AsyncDisposable {
