@@ -36,9 +36,7 @@ afterAll(async () => {
 
 const as = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
-async function startAlice(
-  id: string,
-): Promise<{
+async function startAlice(id: string): Promise<{
   registrar: Registrar;
   outage: OutageRegistry;
   losses: InstanceLossEvent[];
