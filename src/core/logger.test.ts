@@ -46,10 +46,16 @@ describe('Logger', () => {
     logger.info({ node: 'a' }, 'stream started');
     logger.warn('plain message');
     logger.debug({ count: 2 });
+    logger.error(new Error('boom'));
     expect(lines).toEqual([
       { level: 30, component: 'xds', node: 'a', msg: 'stream started' },
       { level: 40, component: 'xds', node: 'default', msg: 'plain message' },
       { level: 20, component: 'xds', node: 'default', count: 2 },
+      expect.objectContaining({
+        level: 50,
+        component: 'xds',
+        err: expect.objectContaining({ message: 'boom' }),
+      }),
     ]);
   });
 

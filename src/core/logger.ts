@@ -73,7 +73,13 @@ export function withFields(logger: Logger, fields: Readonly<Record<string, unkno
   return loggerOf((level, first, message) =>
     typeof first === 'string'
       ? logger[level](fields, first)
-      : writeLog(logger, level, { ...fields, ...first }, message),
+      : // An Error's own fields are not enumerable: keep it whole under `err`, as pino does.
+        writeLog(
+          logger,
+          level,
+          first instanceof Error ? { ...fields, err: first } : { ...fields, ...first },
+          message,
+        ),
   );
 }
 
