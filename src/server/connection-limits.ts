@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { Logger } from '../core/logger.js';
 import { parseWith } from '../core/validate.js';
 import { defaultMaxConnections } from '../rpc/server/limits.js';
 
