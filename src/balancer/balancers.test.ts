@@ -17,7 +17,10 @@ function build(name: BalancerName, n: number, seed = 1, weights?: (i: number) =>
   const clock = new FakeClock();
   const pool = testPool(clock);
   const stats = pool.sync(testEndpoints(n, (i) => (weights ? { weight: weights(i) } : {})));
-  const balancer = createBalancer(balancerSpecSchema.parse({ name }), { clock, random: seededRandom(seed) });
+  const balancer = createBalancer(balancerSpecSchema().parse({ name }), {
+    clock,
+    random: seededRandom(seed),
+  });
   return { clock, pool, stats, picker: balancer.build(stats) };
 }
 
@@ -157,7 +160,7 @@ describe('consistent hash', () => {
     const clock = new FakeClock();
     const all = testPool(clock).sync(testEndpoints(n));
     const stats = all.filter((s) => s.id !== leave);
-    const picker = createBalancer(balancerSpecSchema.parse({ name: 'consistent-hash' }), {
+    const picker = createBalancer(balancerSpecSchema().parse({ name: 'consistent-hash' }), {
       clock,
       random: seededRandom(1),
     }).build(stats);
@@ -197,7 +200,7 @@ describe('consistent hash', () => {
         const clock = new FakeClock();
         const stats = testPool(clock).sync(testEndpoints(n));
         const picker = createBalancer(
-          balancerSpecSchema.parse({ name: 'consistent-hash', loadFactor: 1.25 }),
+          balancerSpecSchema().parse({ name: 'consistent-hash', loadFactor: 1.25 }),
           {
             clock,
             random: seededRandom(1),
@@ -219,10 +222,13 @@ describe('consistent hash', () => {
     // one: both must see the same in-flight calls (issue 12: 98 of 100 calls landed on one endpoint).
     const clock = new FakeClock();
     const stats = testPool(clock).sync(testEndpoints(4));
-    const balancer = createBalancer(balancerSpecSchema.parse({ name: 'consistent-hash', loadFactor: 1.25 }), {
-      clock,
-      random: seededRandom(1),
-    });
+    const balancer = createBalancer(
+      balancerSpecSchema().parse({ name: 'consistent-hash', loadFactor: 1.25 }),
+      {
+        clock,
+        random: seededRandom(1),
+      },
+    );
     const older = balancer.build(stats);
     const newer = balancer.build(stats);
     for (let k = 0; k < 100; k++) {

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import { durationMsSchema } from '../health/options.js';
 import type { Balancer, BalancerDeps } from './balancer.js';
 import { consistentHashBalancer } from './consistent-hash.js';
@@ -8,40 +9,41 @@ import { randomBalancer } from './random.js';
 import { roundRobinBalancer } from './round-robin.js';
 import { weightedRoundRobinBalancer } from './weighted-round-robin.js';
 
-const simple = <N extends string>(name: N) => z.object({ name: z.literal(name) }).strict();
-
 /** Every balancer by name, with its options and their defaults. */
-export const balancerSpecSchema = z.discriminatedUnion('name', [
-  simple('random'),
-  simple('round-robin'),
-  z
-    .object({
-      name: z.literal('weighted-round-robin'),
-      maxFails: z.number().positive().default(5),
-    })
-    .strict(),
-  simple('least-request'),
-  simple('peak-ewma'),
-  z
-    .object({
-      name: z.literal('consistent-hash'),
-      vnodes: z.number().int().min(1).max(10_000).default(160),
-      loadFactor: z.number().min(1).default(1.25),
-    })
-    .strict(),
-  z
-    .object({
-      name: z.literal('latency-weighted'),
-      source: z.enum(['latency', 'rtt']).default('latency'),
-      exponent: z.number().min(0).default(1),
-      floorMs: z.number().positive().default(1),
-      refreshMs: durationMsSchema.default(1000),
-    })
-    .strict(),
-]);
+export const balancerSpecSchema = lazySchema((z) => {
+  const simple = <N extends string>(name: N) => z.object({ name: z.literal(name) }).strict();
+  return z.discriminatedUnion('name', [
+    simple('random'),
+    simple('round-robin'),
+    z
+      .object({
+        name: z.literal('weighted-round-robin'),
+        maxFails: z.number().positive().default(5),
+      })
+      .strict(),
+    simple('least-request'),
+    simple('peak-ewma'),
+    z
+      .object({
+        name: z.literal('consistent-hash'),
+        vnodes: z.number().int().min(1).max(10_000).default(160),
+        loadFactor: z.number().min(1).default(1.25),
+      })
+      .strict(),
+    z
+      .object({
+        name: z.literal('latency-weighted'),
+        source: z.enum(['latency', 'rtt']).default('latency'),
+        exponent: z.number().min(0).default(1),
+        floorMs: z.number().positive().default(1),
+        refreshMs: durationMsSchema().default(1000),
+      })
+      .strict(),
+  ]);
+});
 
-export type BalancerSpec = z.output<typeof balancerSpecSchema>;
-export type BalancerSpecInput = z.input<typeof balancerSpecSchema>;
+export type BalancerSpec = z.output<ReturnType<typeof balancerSpecSchema>>;
+export type BalancerSpecInput = z.input<ReturnType<typeof balancerSpecSchema>>;
 export type BalancerName = BalancerSpec['name'];
 
 type Factories = {

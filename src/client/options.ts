@@ -1,5 +1,5 @@
 import type { OpenTelemetrySetting } from '../observability/otel/load.js';
-import { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import { probeOptionsSchema } from '../probe/options.js';
 import type { BalancerSpecInput } from '../balancer/factory.js';
 import type { Clock } from '../core/clock.js';
@@ -157,51 +157,57 @@ export interface ClientCallOptions extends CallOptions {
   readonly idempotent?: boolean | undefined;
 }
 
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function');
-const object = z.custom<object>((v) => typeof v === 'object' && v !== null, 'expected an object');
-const ms = z.number().finite().nonnegative();
+const fn = lazySchema((z) =>
+  z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function'),
+);
+const object = lazySchema((z) =>
+  z.custom<object>((v) => typeof v === 'object' && v !== null, 'expected an object'),
+);
+const ms = lazySchema((z) => z.number().finite().nonnegative());
 
 // Shapes only: nested option objects are validated by the component that owns them (router,
 // policy, budget, discoverer), which names the field in its own error.
-const clientOptionsSchema = z
-  .object({
-    registry: z.union([z.string().min(1), object]),
-    locality: object.optional(),
-    env: object.optional(),
-    topology: object.optional(),
-    balancer: object.optional(),
-    routing: object.optional(),
-    callerService: serviceNameSchema.optional(),
-    failMode: z.enum(CLIENT_FAIL_MODES).optional(),
-    retry: object.optional(),
-    hedging: object.optional(),
-    forks: z.number().int().min(1).max(64).optional(),
-    budget: object.optional(),
-    timeoutMs: ms.optional(),
-    interceptors: z.array(fn).optional(),
-    observers: z.array(object).optional(),
-    openTelemetry: z.union([z.boolean(), object]).optional(),
-    connection: z
-      .object({
-        codec: object.optional(),
-        connectTimeoutMs: ms.optional(),
-        keepAlive: z.union([z.literal(false), object]).optional(),
-        maxFramesPerFlush: z.number().int().min(1).optional(),
-        maxFrameSize: z.number().int().min(1024).optional(),
-        backoff: object.optional(),
-        retireGraceMs: ms.optional(),
-        limits: object.optional(),
-      })
-      .strict()
-      .optional(),
-    probe: probeOptionsSchema.optional(),
-    tls: z.union([z.literal(false), object]).optional(),
-    selfPreservation: z.union([z.literal(false), object]).optional(),
-    clock: object.optional(),
-    random: fn.optional(),
-    logger: object.optional(),
-  })
-  .strict();
+const clientOptionsSchema = lazySchema((z) =>
+  z
+    .object({
+      registry: z.union([z.string().min(1), object()]),
+      locality: object().optional(),
+      env: object().optional(),
+      topology: object().optional(),
+      balancer: object().optional(),
+      routing: object().optional(),
+      callerService: serviceNameSchema().optional(),
+      failMode: z.enum(CLIENT_FAIL_MODES).optional(),
+      retry: object().optional(),
+      hedging: object().optional(),
+      forks: z.number().int().min(1).max(64).optional(),
+      budget: object().optional(),
+      timeoutMs: ms().optional(),
+      interceptors: z.array(fn()).optional(),
+      observers: z.array(object()).optional(),
+      openTelemetry: z.union([z.boolean(), object()]).optional(),
+      connection: z
+        .object({
+          codec: object().optional(),
+          connectTimeoutMs: ms().optional(),
+          keepAlive: z.union([z.literal(false), object()]).optional(),
+          maxFramesPerFlush: z.number().int().min(1).optional(),
+          maxFrameSize: z.number().int().min(1024).optional(),
+          backoff: object().optional(),
+          retireGraceMs: ms().optional(),
+          limits: object().optional(),
+        })
+        .strict()
+        .optional(),
+      probe: probeOptionsSchema().optional(),
+      tls: z.union([z.literal(false), object()]).optional(),
+      selfPreservation: z.union([z.literal(false), object()]).optional(),
+      clock: object().optional(),
+      random: fn().optional(),
+      logger: object().optional(),
+    })
+    .strict(),
+);
 
 const NEVER_PICKS: Picker = { pick: () => ({ kind: 'wait' }) };
 
@@ -211,10 +217,10 @@ const NEVER_PICKS: Picker = { pick: () => ({ kind: 'wait' }) };
  * INVALID_ARGUMENT naming the field (`client.failMode`, `client.routing.panicThreshold`, …).
  */
 export function checkClientOptions(options: ClientOptions): void {
-  parseWith(clientOptionsSchema, options, 'client');
+  parseWith(clientOptionsSchema(), options, 'client');
   if (options.tls !== undefined && options.tls !== false) checkClientTls(options.tls, 'client.tls');
   parseWith(
-    routerOptionsSchema,
+    routerOptionsSchema(),
     {
       ...options.routing,
       service: 'validation',

@@ -1,24 +1,26 @@
-import { z } from 'zod';
-
-const name = z
-  .string()
-  .max(63, 'at most 63 characters')
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$|^$/, 'letters, digits, ".", "_" or "-"');
+import type { z } from 'zod';
+import { lazySchema } from './zod.js';
 
 /**
  * Where an instance or a caller runs. Empty strings mean "unknown"; an unknown zone never matches
  * another unknown zone for routing purposes unless the regions match too.
  */
-export const localitySchema = z
-  .object({
-    region: name.default(''),
-    zone: name.default(''),
-    subzone: name.default(''),
-  })
-  .strict();
+export const localitySchema = lazySchema((z) => {
+  const name = z
+    .string()
+    .max(63, 'at most 63 characters')
+    .regex(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$|^$/, 'letters, digits, ".", "_" or "-"');
+  return z
+    .object({
+      region: name.default(''),
+      zone: name.default(''),
+      subzone: name.default(''),
+    })
+    .strict();
+});
 
-export type Locality = z.output<typeof localitySchema>;
-export type LocalityInput = z.input<typeof localitySchema>;
+export type Locality = z.output<ReturnType<typeof localitySchema>>;
+export type LocalityInput = z.input<ReturnType<typeof localitySchema>>;
 
 export const UNKNOWN_LOCALITY: Locality = Object.freeze({ region: '', zone: '', subzone: '' });
 

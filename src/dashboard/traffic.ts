@@ -1,58 +1,65 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import type { Clock } from '../core/clock.js';
 import { parseWith } from '../core/validate.js';
 import { type HistoryPoint, TrafficHistory, type TrafficHistoryOptions } from './history.js';
 
-const zoneName = z.string().max(200);
-const ms = z.number().finite().nonnegative();
+const zoneName = lazySchema((z) => z.string().max(200));
+const ms = lazySchema((z) => z.number().finite().nonnegative());
 
 /** One cell of the traffic matrix: calls per second from a caller zone to an instance zone. */
-export const trafficCellSchema = z.object({ from: zoneName, to: zoneName, callsPerSec: ms }).strict();
+export const trafficCellSchema = lazySchema((z) =>
+  z.object({ from: zoneName(), to: zoneName(), callsPerSec: ms() }).strict(),
+);
 
 /** What a caller knows about one endpoint (from the client's `explain()` plus its own counts). */
-export const trafficEndpointSchema = z
-  .object({
-    id: z.string().min(1).max(256),
-    locality: zoneName,
-    status: z.string().max(32),
-    available: z.boolean(),
-    callsPerSec: ms,
-    /** Peak-EWMA latency; absent while the caller has no sample of this endpoint. */
-    ewmaMs: ms.optional(),
-    ejected: z.boolean(),
-    ejectedForMs: ms.optional(),
-    reason: z.string().max(500).optional(),
-    breaker: z.string().max(32),
-  })
-  .strict();
+export const trafficEndpointSchema = lazySchema((z) =>
+  z
+    .object({
+      id: z.string().min(1).max(256),
+      locality: zoneName(),
+      status: z.string().max(32),
+      available: z.boolean(),
+      callsPerSec: ms(),
+      /** Peak-EWMA latency; absent while the caller has no sample of this endpoint. */
+      ewmaMs: ms().optional(),
+      ejected: z.boolean(),
+      ejectedForMs: ms().optional(),
+      reason: z.string().max(500).optional(),
+      breaker: z.string().max(32),
+    })
+    .strict(),
+);
 
 /**
  * A caller's report of its last window of calls, as `POST /ui/api/traffic` takes it. The demo
  * client sends one per second; the dashboard shows the newest report of each `reporter`.
  */
-export const trafficReportSchema = z
-  .object({
-    reporter: z.string().min(1).max(128),
-    service: z.string().min(1).max(128),
-    caller: zoneName,
-    windowMs: ms,
-    callsPerSec: ms,
-    errorsPerSec: ms,
-    p50Ms: ms,
-    p99Ms: ms,
-    phase: z.string().max(200).optional(),
-    matrix: z.array(trafficCellSchema).max(1000),
-    endpoints: z.array(trafficEndpointSchema).max(1000),
-  })
-  .strict();
+export const trafficReportSchema = lazySchema((z) =>
+  z
+    .object({
+      reporter: z.string().min(1).max(128),
+      service: z.string().min(1).max(128),
+      caller: zoneName(),
+      windowMs: ms(),
+      callsPerSec: ms(),
+      errorsPerSec: ms(),
+      p50Ms: ms(),
+      p99Ms: ms(),
+      phase: z.string().max(200).optional(),
+      matrix: z.array(trafficCellSchema()).max(1000),
+      endpoints: z.array(trafficEndpointSchema()).max(1000),
+    })
+    .strict(),
+);
 
-export type TrafficCell = z.output<typeof trafficCellSchema>;
-export type TrafficEndpoint = z.output<typeof trafficEndpointSchema>;
-export type TrafficReport = z.output<typeof trafficReportSchema>;
+export type TrafficCell = z.output<ReturnType<typeof trafficCellSchema>>;
+export type TrafficEndpoint = z.output<ReturnType<typeof trafficEndpointSchema>>;
+export type TrafficReport = z.output<ReturnType<typeof trafficReportSchema>>;
 
 /** Validates a posted report; INVALID_ARGUMENT names the field (`body.matrix.0.to`). */
 export function parseTrafficReport(input: unknown): TrafficReport {
-  return parseWith(trafficReportSchema, input, 'body');
+  return parseWith(trafficReportSchema(), input, 'body');
 }
 
 /** Bounds of a {@link TrafficBoard}. */

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import { HttpRegistry } from '../backends/http/http-registry.js';
 import { parseWith } from '../core/validate.js';
 import { onShutdownSignals } from '../core/signals.js';
@@ -20,14 +20,16 @@ import { simulatedWait } from './wait.js';
  * `{"event":"ready",…}` once registered, drains on SIGTERM, and exits when stdin closes (its
  * parent is gone), so a demo never leaves instances behind.
  */
-const argsSchema = z.object({
-  id: z.string().min(1),
-  region: z.string().min(1),
-  zone: z.string().min(1),
-  port: z.coerce.number().int().min(0).max(65_535),
-  registry: z.string().min(1),
-  ttl: z.coerce.number().int().min(500),
-});
+const argsSchema = lazySchema((z) =>
+  z.object({
+    id: z.string().min(1),
+    region: z.string().min(1),
+    zone: z.string().min(1),
+    port: z.coerce.number().int().min(0).max(65_535),
+    registry: z.string().min(1),
+    ttl: z.coerce.number().int().min(500),
+  }),
+);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const args = parseWith(argsSchema, values, 'args');
+  const args = parseWith(argsSchema(), values, 'args');
   const here: DemoPlace = { region: args.region, zone: args.zone };
   let extraMs = 0;
   const metadata = (): Record<string, string> => ({

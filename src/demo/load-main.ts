@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import { createClient } from '../client/client.js';
 import { toProximaError } from '../core/errors.js';
 import { onShutdownSignals } from '../core/signals.js';
@@ -18,15 +18,17 @@ import { DEMO_SERVICE, placeLabel } from './topology.js';
  * client is up and starts sending on a `start` line on stdin (so it can start while the fleet
  * does); a `phase NAME` line labels the following reports; closing stdin stops it.
  */
-const argsSchema = z.object({
-  registry: z.string().min(1),
-  region: z.string().min(1),
-  zone: z.string().min(1),
-  rate: z.coerce.number().int().min(1).max(5_000),
-  report: z.string().url().optional(),
-  window: z.coerce.number().int().min(100),
-  expect: z.coerce.number().int().min(0),
-});
+const argsSchema = lazySchema((z) =>
+  z.object({
+    registry: z.string().min(1),
+    region: z.string().min(1),
+    zone: z.string().min(1),
+    rate: z.coerce.number().int().min(1).max(5_000),
+    report: z.string().url().optional(),
+    window: z.coerce.number().int().min(100),
+    expect: z.coerce.number().int().min(0),
+  }),
+);
 
 const TICK_MS = 10;
 const MAX_IN_FLIGHT = 256;
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const args = parseWith(argsSchema, values, 'args');
+  const args = parseWith(argsSchema(), values, 'args');
   const here = { region: args.region, zone: args.zone };
   const client = await createClient({ ...DEMO_CLIENT_OPTIONS, registry: args.registry, locality: here });
   const echo = client.bind(EchoApi);

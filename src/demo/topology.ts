@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 
 /** Where one demo instance runs. */
 export interface DemoPlace {
@@ -47,10 +47,12 @@ export function distanceMs(from: DemoPlace, to: DemoPlace): number {
 }
 
 /** Parses `region/zone`. */
-export const placeSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9-]+$/, 'expected REGION/ZONE, e.g. eu-west/a')
-  .transform((s): DemoPlace => {
-    const [region = '', zone = ''] = s.split('/');
-    return { region, zone };
-  });
+export const placeSchema = lazySchema((z) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9-]+$/, 'expected REGION/ZONE, e.g. eu-west/a')
+    .transform((s): DemoPlace => {
+      const [region = '', zone = ''] = s.split('/');
+      return { region, zone };
+    }),
+);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { ProximaError } from '../core/errors.js';
 import { Emitter, type Event } from '../core/event.js';
@@ -78,9 +78,11 @@ export function createDiscoverer(options: DiscovererOptions): Discoverer {
   return new SharedWatchDiscoverer(options);
 }
 
-const backoffSchema = z
-  .object({ initialMs: z.number().positive().default(100), maxMs: z.number().positive().default(5_000) })
-  .strict();
+const backoffSchema = lazySchema((z) =>
+  z
+    .object({ initialMs: z.number().positive().default(100), maxMs: z.number().positive().default(5_000) })
+    .strict(),
+);
 
 interface Shared {
   readonly watch: ServiceWatch;
@@ -106,17 +108,17 @@ class SharedWatchDiscoverer implements Discoverer {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.selfPreservation = resolveSelfPreservation(options.selfPreservation);
-    const bounds = parseWith(backoffSchema, options.backoff ?? {}, 'backoff');
+    const bounds = parseWith(backoffSchema(), options.backoff ?? {}, 'backoff');
     this.backoff = fullJitterBackoff({ ...bounds, random: options.random ?? systemRandom });
     // Fields given in code win; the rest come from PROXIMA_* / CLIENT_* (the registrar's rules).
     const fromEnv = localityFromEnv(options.env ?? process.env, 'client');
     const configured =
-      options.locality === undefined ? undefined : parseWith(localitySchema, options.locality, 'locality');
+      options.locality === undefined ? undefined : parseWith(localitySchema(), options.locality, 'locality');
     this.locality = resolveLocality(configured, fromEnv);
   }
 
   subscribe(service: string): ServiceSubscription {
-    const name = parseWith(serviceNameSchema, service, 'service');
+    const name = parseWith(serviceNameSchema(), service, 'service');
     if (this.closed) throw new ProximaError('FAILED_PRECONDITION', 'the discoverer is closed');
     const shared = this.watches.get(name) ?? this.startWatch(name);
     shared.refs++;

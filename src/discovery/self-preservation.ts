@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import { parseWith } from '../core/validate.js';
 
 /**
@@ -39,20 +39,22 @@ export const DEFAULT_SELF_PRESERVATION: SelfPreservation = Object.freeze({
 /** A threshold of 1 never triggers: no reset can drop more than all instances. */
 const DISABLED: SelfPreservation = Object.freeze({ threshold: 1, graceMs: 0, burstWindowMs: 0 });
 
-const optionsSchema = z
-  .object({
-    threshold: z.number().min(0).max(1).default(DEFAULT_SELF_PRESERVATION.threshold),
-    graceMs: z.number().min(0).default(DEFAULT_SELF_PRESERVATION.graceMs),
-    burstWindowMs: z.number().min(0).max(60_000).default(DEFAULT_SELF_PRESERVATION.burstWindowMs),
-  })
-  .strict();
+const optionsSchema = lazySchema((z) =>
+  z
+    .object({
+      threshold: z.number().min(0).max(1).default(DEFAULT_SELF_PRESERVATION.threshold),
+      graceMs: z.number().min(0).default(DEFAULT_SELF_PRESERVATION.graceMs),
+      burstWindowMs: z.number().min(0).max(60_000).default(DEFAULT_SELF_PRESERVATION.burstWindowMs),
+    })
+    .strict(),
+);
 
 /** Fills defaults; `false` disables. Throws INVALID_ARGUMENT naming `selfPreservation.*`. */
 export function resolveSelfPreservation(
   options: SelfPreservationOptions | false | undefined,
 ): SelfPreservation {
   if (options === false) return DISABLED;
-  return parseWith(optionsSchema, options ?? {}, 'selfPreservation');
+  return parseWith(optionsSchema(), options ?? {}, 'selfPreservation');
 }
 
 /**

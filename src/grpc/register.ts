@@ -1,5 +1,5 @@
 import { experimental, type Interceptor } from '@grpc/grpc-js';
-import { z } from 'zod';
+import { lazySchema, preloadZod, zod } from '../core/zod.js';
 import type { Locality } from '../core/locality.js';
 import type { Discoverer } from '../discovery/discoverer.js';
 import { RoutingSource, type RoutingSourceOptions } from '../http/routing-source.js';
@@ -48,10 +48,12 @@ export interface ProximaResolverRegistration extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-const schemeSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9+.-]*$/, 'a URI scheme: lower-case letters, digits, "+", "." or "-"')
-  .optional();
+const schemeSchema = lazySchema((z) =>
+  z
+    .string()
+    .regex(/^[a-z][a-z0-9+.-]*$/, 'a URI scheme: lower-case letters, digits, "+", "." or "-"')
+    .optional(),
+);
 
 /**
  * Makes grpc-js resolve `proxima:///service` through Proxima: the resolver watches the service's
@@ -77,8 +79,10 @@ const schemeSchema = z
 export async function registerProximaResolver(
   options: ProximaResolverOptions,
 ): Promise<ProximaResolverRegistration> {
+  await preloadZod(); // before the first schema: the application's copy of zod, if it has one
+  const z = zod();
   const source = await RoutingSource.open(options, 'grpc', {
-    scheme: schemeSchema,
+    scheme: schemeSchema(),
     openTelemetry: z.union([z.boolean(), z.object({}).passthrough()]).optional(),
   });
   const scheme = options.scheme ?? 'proxima';

@@ -49,7 +49,7 @@ export function serviceConfigFor(
  * at construction rather than on the first call.
  */
 export function serviceOfTarget(target: experimental.GrpcUri): string {
-  return parseWith(serviceNameSchema, target.path, 'target');
+  return parseWith(serviceNameSchema(), target.path, 'target');
 }
 
 /**

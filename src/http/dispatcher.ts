@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import { Dispatcher, type Pool } from 'undici';
 import { invalidArgument, ProximaError, toProximaError } from '../core/errors.js';
 import type { Locality } from '../core/locality.js';
@@ -24,11 +24,11 @@ export interface ProximaDispatcherOptions extends RoutingSourceOptions {
   readonly pool?: EndpointPoolOptions;
 }
 
-const extraShape = {
-  retry: z.union([z.literal(false), httpRetryOptionsSchema]).optional(),
+const extraShape = lazySchema((z) => ({
+  retry: z.union([z.literal(false), httpRetryOptionsSchema()]).optional(),
   readyTimeoutMs: z.number().positive().optional(),
   pool: z.custom<object>((v) => typeof v === 'object' && v !== null, 'expected an object').optional(),
-};
+}));
 
 /** What the dispatcher keeps per service: its routes and one pool per endpoint. */
 interface ServiceEntry {
@@ -60,7 +60,7 @@ export class ProximaDispatcher extends Dispatcher {
   ) {
     super();
     this.rules = new RetryRules(
-      options.retry === false ? false : httpRetryOptionsSchema.parse(options.retry ?? {}),
+      options.retry === false ? false : httpRetryOptionsSchema().parse(options.retry ?? {}),
     );
   }
 
@@ -176,7 +176,7 @@ export class ProximaDispatcher extends Dispatcher {
  * ```
  */
 export async function createProximaDispatcher(options: ProximaDispatcherOptions): Promise<ProximaDispatcher> {
-  const source = await RoutingSource.open(options, 'http', extraShape);
+  const source = await RoutingSource.open(options, 'http', extraShape());
   return new ProximaDispatcher(source, options);
 }
 
@@ -190,7 +190,7 @@ export function serviceOfOrigin(origin: string | URL | undefined): string {
   }
   if (url.protocol !== 'http:')
     throw invalidArgument('origin', `only http://service-name URLs, got ${url.protocol}`);
-  const parsed = serviceNameSchema.safeParse(url.hostname);
+  const parsed = serviceNameSchema().safeParse(url.hostname);
   if (!parsed.success) throw invalidArgument('origin', `"${url.hostname}" is not a service name`);
   return parsed.data;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { errorCode, httpRetryOptionsSchema, isTimeout, isUnreachable, RetryRules } from './retry-rules.js';
 
 const coded = (code: string): Error => Object.assign(new Error(code), { code });
-const defaults = new RetryRules(httpRetryOptionsSchema.parse({}));
+const defaults = new RetryRules(httpRetryOptionsSchema().parse({}));
 
 describe('RetryRules (undici RetryHandler semantics, on another endpoint)', () => {
   it('retries idempotent methods on connection errors, up to maxAttempts', () => {
@@ -39,7 +39,9 @@ describe('RetryRules (undici RetryHandler semantics, on another endpoint)', () =
   });
 
   it('honours custom lists and `false`', () => {
-    const custom = new RetryRules(httpRetryOptionsSchema.parse({ methods: ['POST'], errorCodes: ['EPIPE'] }));
+    const custom = new RetryRules(
+      httpRetryOptionsSchema().parse({ methods: ['POST'], errorCodes: ['EPIPE'] }),
+    );
     expect(custom.mayRetry('POST', null, coded('EPIPE'), 1)).toBe(true);
     expect(custom.mayRetry('GET', null, coded('ECONNRESET'), 1)).toBe(false);
     expect(new RetryRules(false).mayRetry('GET', null, coded('ECONNREFUSED'), 1)).toBe(false);

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 
 /** undici RetryHandler's default methods: the idempotent ones. */
 export const DEFAULT_RETRY_METHODS: readonly string[] = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'];
@@ -35,16 +36,18 @@ const TIMEOUT_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-export const httpRetryOptionsSchema = z
-  .object({
-    /** Endpoints tried per request, the first included (default 3). */
-    maxAttempts: z.number().int().min(1).max(10).default(3),
-    methods: z.array(z.string().min(1)).default([...DEFAULT_RETRY_METHODS]),
-    errorCodes: z.array(z.string().min(1)).default([...DEFAULT_RETRY_ERROR_CODES]),
-  })
-  .strict();
+export const httpRetryOptionsSchema = lazySchema((z) =>
+  z
+    .object({
+      /** Endpoints tried per request, the first included (default 3). */
+      maxAttempts: z.number().int().min(1).max(10).default(3),
+      methods: z.array(z.string().min(1)).default([...DEFAULT_RETRY_METHODS]),
+      errorCodes: z.array(z.string().min(1)).default([...DEFAULT_RETRY_ERROR_CODES]),
+    })
+    .strict(),
+);
 
-export type HttpRetryOptions = z.input<typeof httpRetryOptionsSchema>;
+export type HttpRetryOptions = z.input<ReturnType<typeof httpRetryOptionsSchema>>;
 
 /** The error's `code` (Node system errors and undici errors both carry one), or ''. */
 export function errorCode(error: unknown): string {
@@ -74,7 +77,7 @@ export class RetryRules {
   private readonly codes: ReadonlySet<string>;
   readonly maxAttempts: number;
 
-  constructor(options: z.output<typeof httpRetryOptionsSchema> | false) {
+  constructor(options: z.output<ReturnType<typeof httpRetryOptionsSchema>> | false) {
     this.maxAttempts = options === false ? 1 : options.maxAttempts;
     this.methods = new Set(options === false ? [] : options.methods);
     this.codes = new Set(options === false ? [] : options.errorCodes);

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema, zod } from '../core/zod.js';
 import { probeOptionsSchema } from '../probe/options.js';
 import type { BalancerSpecInput } from '../balancer/factory.js';
 import { type Clock, systemClock } from '../core/clock.js';
@@ -46,23 +47,27 @@ export interface RoutingSourceOptions {
   readonly logger?: Logger;
 }
 
-const object = z.custom<object>((v) => typeof v === 'object' && v !== null, 'expected an object');
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function');
+const object = lazySchema((z) =>
+  z.custom<object>((v) => typeof v === 'object' && v !== null, 'expected an object'),
+);
+const fn = lazySchema((z) =>
+  z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function'),
+);
 
 /** Shapes only: nested objects are validated by the router, prober and discoverer that own them. */
-export const routingSourceShape = {
-  registry: z.union([z.string().min(1), object]).optional(),
-  discoverer: object.optional(),
-  locality: object.optional(),
-  env: object.optional(),
-  balancer: object.optional(),
-  routing: object.optional(),
-  probe: probeOptionsSchema.optional(),
-  selfPreservation: z.union([z.literal(false), object]).optional(),
-  clock: object.optional(),
-  random: fn.optional(),
-  logger: object.optional(),
-};
+export const routingSourceShape = lazySchema((z) => ({
+  registry: z.union([z.string().min(1), object()]).optional(),
+  discoverer: object().optional(),
+  locality: object().optional(),
+  env: object().optional(),
+  balancer: object().optional(),
+  routing: object().optional(),
+  probe: probeOptionsSchema().optional(),
+  selfPreservation: z.union([z.literal(false), object()]).optional(),
+  clock: object().optional(),
+  random: fn().optional(),
+  logger: object().optional(),
+}));
 
 /** One hold on a service's routes; dispose it when the channel or dispatcher no longer needs them. */
 export interface RoutesLease extends Disposable {
@@ -99,7 +104,13 @@ export class RoutingSource implements AsyncDisposable {
     root: string,
     extra: z.ZodRawShape,
   ): Promise<RoutingSource> {
-    parseWith(z.object({ ...routingSourceShape, ...extra }).strict(), options, root);
+    parseWith(
+      zod()
+        .object({ ...routingSourceShape(), ...extra })
+        .strict(),
+      options,
+      root,
+    );
     if ((options.registry === undefined) === (options.discoverer === undefined)) {
       throw invalidArgument(`${root}.registry`, 'give either a registry (URL or instance) or a discoverer');
     }
@@ -108,7 +119,7 @@ export class RoutingSource implements AsyncDisposable {
     const locality =
       options.locality === undefined
         ? undefined
-        : parseWith(localitySchema, options.locality, `${root}.locality`);
+        : parseWith(localitySchema(), options.locality, `${root}.locality`);
     let registry: Registry | undefined;
     if (typeof options.registry === 'string')
       registry = await openRegistry(options.registry, { clock, random });

@@ -1,5 +1,5 @@
 import { networkInterfaces as osNetworkInterfaces } from 'node:os';
-import { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { invalidArgument } from '../core/errors.js';
 import { type Instance, type InstanceInput, joinAddress, parseInstance } from '../core/instance.js';
@@ -92,8 +92,10 @@ export interface RegistrarConfig {
   readonly check: ResolvedHealthCheck | undefined;
 }
 
-const ms = z.number().refine((n) => Number.isFinite(n) && n >= 0, 'must be a non-negative number of ms');
-const positiveMs = ms.refine((n) => n > 0, 'must be positive');
+const ms = lazySchema((z) =>
+  z.number().refine((n) => Number.isFinite(n) && n >= 0, 'must be a non-negative number of ms()'),
+);
+const positiveMs = ms().refine((n) => n > 0, 'must be positive');
 const isFunction = (v: unknown): boolean => typeof v === 'function';
 const hasMethods =
   (...names: string[]) =>
@@ -102,51 +104,55 @@ const hasMethods =
     v !== null &&
     names.every((n) => typeof (v as Record<string, unknown>)[n] === 'function');
 
-const optionsSchema = z
-  .object({
-    registry: z.custom<Registry>(hasMethods('grant', 'register', 'watch'), 'expected a Registry'),
-    instance: z.record(z.string(), z.unknown()).optional(),
-    instances: z.array(z.record(z.string(), z.unknown())).min(1, 'at least one instance').optional(),
-    ttlMs: ttlMsSchema.optional(),
-    clock: z.custom<Clock>(hasMethods('now', 'setTimeout', 'clearTimeout'), 'expected a Clock').optional(),
-    random: z.custom<Random>(isFunction, 'expected a function returning [0, 1)').optional(),
-    logger: z.custom<Logger>(isLogger, 'expected a logger with error/warn/info/debug').optional(),
-    signal: z.instanceof(AbortSignal, { message: 'expected an AbortSignal' }).optional(),
-    // Not z.record: zod 4 rejects `process.env` (not a plain object). The variables Proxima reads are
-    // validated one by one where they are read (localityFromEnv names the variable).
-    env: z
-      .custom<Env>((v) => typeof v === 'object' && v !== null, 'expected an object of strings')
-      .optional(),
-    networkInterfaces: z.custom<NetworkInterfaces>(isFunction, 'expected a function').optional(),
-    // Validated by the topology lookup, which names `topology.…` fields.
-    topology: z.record(z.string(), z.unknown()).optional(),
-    retry: z.object({ initialMs: positiveMs.optional(), maxMs: positiveMs.optional() }).strict().optional(),
-    breaker: z
-      .object({
-        failures: z.number().int('must be an integer').min(1).optional(),
-        openMs: positiveMs.optional(),
-        maxOpenMs: positiveMs.optional(),
-      })
+const optionsSchema = lazySchema((z) =>
+  z
+    .object({
+      registry: z.custom<Registry>(hasMethods('grant', 'register', 'watch'), 'expected a Registry'),
+      instance: z.record(z.string(), z.unknown()).optional(),
+      instances: z.array(z.record(z.string(), z.unknown())).min(1, 'at least one instance').optional(),
+      ttlMs: ttlMsSchema().optional(),
+      clock: z.custom<Clock>(hasMethods('now', 'setTimeout', 'clearTimeout'), 'expected a Clock').optional(),
+      random: z.custom<Random>(isFunction, 'expected a function returning [0, 1)').optional(),
+      logger: z.custom<Logger>(isLogger, 'expected a logger with error/warn/info/debug').optional(),
+      signal: z.instanceof(AbortSignal, { message: 'expected an AbortSignal' }).optional(),
+      // Not z.record: zod 4 rejects `process.env` (not a plain object). The variables Proxima reads are
+      // validated one by one where they are read (localityFromEnv names the variable).
+      env: z
+        .custom<Env>((v) => typeof v === 'object' && v !== null, 'expected an object of strings')
+        .optional(),
+      networkInterfaces: z.custom<NetworkInterfaces>(isFunction, 'expected a function').optional(),
+      // Validated by the topology lookup, which names `topology.…` fields.
+      topology: z.record(z.string(), z.unknown()).optional(),
+      retry: z.object({ initialMs: positiveMs.optional(), maxMs: positiveMs.optional() }).strict().optional(),
+      breaker: z
+        .object({
+          failures: z.number().int('must be an integer').min(1).optional(),
+          openMs: positiveMs.optional(),
+          maxOpenMs: positiveMs.optional(),
+        })
+        .strict()
+        .optional(),
+      drainDelayMs: ms().optional(),
+      drainTimeoutMs: positiveMs.optional(),
+      awaitRegistration: z.boolean().optional(),
+      // Validated by resolveHealthCheck, which names `options.check.…` fields.
+      check: z.record(z.string(), z.unknown()).optional(),
+    })
+    .strict(),
+);
+
+const extrasSchema = lazySchema((z) =>
+  z.object({
+    address: z.string().optional(),
+    host: z.string().min(1, 'must not be empty').optional(),
+    port: z.number().int('must be an integer').min(1).max(65_535).optional(),
+    id: z.string().optional(),
+    locality: z
+      .object({ region: z.string().optional(), zone: z.string().optional(), subzone: z.string().optional() })
       .strict()
       .optional(),
-    drainDelayMs: ms.optional(),
-    drainTimeoutMs: positiveMs.optional(),
-    awaitRegistration: z.boolean().optional(),
-    // Validated by resolveHealthCheck, which names `options.check.…` fields.
-    check: z.record(z.string(), z.unknown()).optional(),
-  })
-  .strict();
-
-const extrasSchema = z.object({
-  address: z.string().optional(),
-  host: z.string().min(1, 'must not be empty').optional(),
-  port: z.number().int('must be an integer').min(1).max(65_535).optional(),
-  id: z.string().optional(),
-  locality: z
-    .object({ region: z.string().optional(), zone: z.string().optional(), subzone: z.string().optional() })
-    .strict()
-    .optional(),
-});
+  }),
+);
 
 /**
  * Validates the options (INVALID_ARGUMENT naming the field) and fills every default. Locality
@@ -154,7 +160,7 @@ const extrasSchema = z.object({
  * from the environment's variables.
  */
 export function resolveRegistrarOptions(options: RegistrarOptions, found?: Locality): RegistrarConfig {
-  const o = parseWith(optionsSchema, options, 'options');
+  const o = parseWith(optionsSchema(), options, 'options');
   if ((o.instance === undefined) === (o.instances === undefined)) {
     throw invalidArgument('options.instances', 'give exactly one of `instance` or `instances`');
   }
@@ -205,7 +211,7 @@ function resolveInstance(
   detect: () => string | undefined,
   envLocality: ReturnType<typeof localityFromEnv>,
 ): Instance {
-  const extras = parseWith(extrasSchema, input ?? {}, root);
+  const extras = parseWith(extrasSchema(), input ?? {}, root);
   const { host, port, ...rest } = input ?? {};
   let address = extras.address;
   if (address === undefined) {

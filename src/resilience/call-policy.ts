@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lazySchema, zod } from '../core/zod.js';
 import { systemClock } from '../core/clock.js';
 import { invalidArgument } from '../core/errors.js';
 import { systemRandom } from '../core/random.js';
@@ -14,45 +14,47 @@ import {
 import { RetryBudget } from './retry-budget.js';
 
 const fn = (what: string) =>
-  z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', `expected ${what}`);
+  zod().custom<(...args: never[]) => unknown>((v) => typeof v === 'function', `expected ${what}`);
 const object = (what: string) =>
-  z.custom<object>((v) => typeof v === 'object' && v !== null, `expected ${what}`);
-const ms = z.number().finite().nonnegative();
+  zod().custom<object>((v) => typeof v === 'object' && v !== null, `expected ${what}`);
+const ms = lazySchema((z) => z.number().finite().nonnegative());
 
-const inputSchema = z
-  .object({
-    getPicker: fn('a function returning the current picker'),
-    onPickerChange: fn('an Event (subscribe function)').optional(),
-    failMode: z.enum(FAIL_MODES).optional(),
-    idempotent: z.boolean().optional(),
-    retry: z
-      .object({
-        maxAttempts: z.number().int().min(1).max(10).optional(),
-        initialBackoffMs: ms.optional(),
-        maxBackoffMs: ms.optional(),
-      })
-      .strict()
-      .optional(),
-    budget: z.instanceof(RetryBudget).optional(),
-    hedging: z
-      .object({
-        maxAttempts: z.number().int().min(2).max(5).optional(),
-        delayMs: ms.optional(),
-        percentile: z.number().gt(0).lt(1).optional(),
-        estimator: z.instanceof(LatencyEstimator).optional(),
-        minDelayMs: ms.optional(),
-      })
-      .strict()
-      .optional(),
-    forks: z.number().int().min(1).max(64).optional(),
-    failbackQueue: object('a FailbackQueue').optional(),
-    timeoutMs: ms.optional(),
-    clock: object('a Clock').optional(),
-    random: fn('a Random').optional(),
-    logger: object('a logger with warn()').optional(),
-    observer: object('a PolicyObserver').optional(),
-  })
-  .strict();
+const inputSchema = lazySchema((z) =>
+  z
+    .object({
+      getPicker: fn('a function returning the current picker'),
+      onPickerChange: fn('an Event (subscribe function)').optional(),
+      failMode: z.enum(FAIL_MODES).optional(),
+      idempotent: z.boolean().optional(),
+      retry: z
+        .object({
+          maxAttempts: z.number().int().min(1).max(10).optional(),
+          initialBackoffMs: ms().optional(),
+          maxBackoffMs: ms().optional(),
+        })
+        .strict()
+        .optional(),
+      budget: z.instanceof(RetryBudget).optional(),
+      hedging: z
+        .object({
+          maxAttempts: z.number().int().min(2).max(5).optional(),
+          delayMs: ms().optional(),
+          percentile: z.number().gt(0).lt(1).optional(),
+          estimator: z.instanceof(LatencyEstimator).optional(),
+          minDelayMs: ms().optional(),
+        })
+        .strict()
+        .optional(),
+      forks: z.number().int().min(1).max(64).optional(),
+      failbackQueue: object('a FailbackQueue').optional(),
+      timeoutMs: ms().optional(),
+      clock: object('a Clock').optional(),
+      random: fn('a Random').optional(),
+      logger: object('a logger with warn()').optional(),
+      observer: object('a PolicyObserver').optional(),
+    })
+    .strict(),
+);
 
 /**
  * Validates a method's policy and fills in the defaults: failover, 3 attempts, full-jitter backoff
@@ -77,7 +79,7 @@ export function callPolicy<M extends FailMode = 'failover'>(
   input: CallPolicyInput<M>,
   field = 'policy',
 ): CallPolicy<M> {
-  parseWith(inputSchema, input, field);
+  parseWith(inputSchema(), input, field);
   const failMode = (input.failMode ?? 'failover') as M;
   const idempotent = input.idempotent ?? false;
   const initialBackoffMs = input.retry?.initialBackoffMs ?? 25;

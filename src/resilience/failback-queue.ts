@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { toProximaError, type ProximaError } from '../core/errors.js';
 import { Emitter, type Event } from '../core/event.js';
@@ -32,17 +32,19 @@ export interface FailbackDrop {
   readonly retries: number;
 }
 
-const optionsSchema = z
-  .object({
-    maxSize: z.number().int().min(1).max(1_000_000).optional(),
-    maxRetries: z.number().int().min(1).max(100).optional(),
-    initialBackoffMs: z.number().finite().nonnegative().optional(),
-    maxBackoffMs: z.number().finite().nonnegative().optional(),
-    clock: z.custom<Clock>((v) => typeof v === 'object' && v !== null).optional(),
-    random: z.custom<Random>((v) => typeof v === 'function').optional(),
-    logger: z.custom<Logger>(isLogger).optional(),
-  })
-  .strict();
+const optionsSchema = lazySchema((z) =>
+  z
+    .object({
+      maxSize: z.number().int().min(1).max(1_000_000).optional(),
+      maxRetries: z.number().int().min(1).max(100).optional(),
+      initialBackoffMs: z.number().finite().nonnegative().optional(),
+      maxBackoffMs: z.number().finite().nonnegative().optional(),
+      clock: z.custom<Clock>((v) => typeof v === 'object' && v !== null).optional(),
+      random: z.custom<Random>((v) => typeof v === 'function').optional(),
+      logger: z.custom<Logger>(isLogger).optional(),
+    })
+    .strict(),
+);
 
 interface Entry {
   readonly task: FailbackTask;
@@ -79,7 +81,7 @@ export class FailbackQueue implements AsyncDisposable {
   readonly onDrop: Event<FailbackDrop> = this.dropped.event;
 
   constructor(options: FailbackQueueOptions = {}) {
-    const o = parseWith(optionsSchema, options, 'failbackQueue');
+    const o = parseWith(optionsSchema(), options, 'failbackQueue');
     this.maxSize = o.maxSize ?? 100;
     this.maxRetries = o.maxRetries ?? 3;
     this.clock = options.clock ?? systemClock;

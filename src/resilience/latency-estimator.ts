@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import { parseWith } from '../core/validate.js';
 
 /** Options of a {@link LatencyEstimator}. */
@@ -15,15 +15,17 @@ export interface LatencyEstimatorOptions {
   readonly minSamples?: number;
 }
 
-const optionsSchema = z
-  .object({
-    minMs: z.number().positive().optional(),
-    maxMs: z.number().positive().optional(),
-    growth: z.number().gt(1).max(4).optional(),
-    halfLifeSamples: z.number().int().min(10).optional(),
-    minSamples: z.number().int().nonnegative().optional(),
-  })
-  .strict();
+const optionsSchema = lazySchema((z) =>
+  z
+    .object({
+      minMs: z.number().positive().optional(),
+      maxMs: z.number().positive().optional(),
+      growth: z.number().gt(1).max(4).optional(),
+      halfLifeSamples: z.number().int().min(10).optional(),
+      minSamples: z.number().int().nonnegative().optional(),
+    })
+    .strict(),
+);
 
 /**
  * A streaming latency quantile estimator for hedging delays ("hedge after the observed p95").
@@ -53,7 +55,7 @@ export class LatencyEstimator {
   private cachedValue = 0;
 
   constructor(options: LatencyEstimatorOptions = {}) {
-    const o = parseWith(optionsSchema, options, 'latencyEstimator');
+    const o = parseWith(optionsSchema(), options, 'latencyEstimator');
     this.minMs = o.minMs ?? 0.05;
     const maxMs = Math.max(o.maxMs ?? 120_000, this.minMs);
     this.growth = o.growth ?? 1.1;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import { invalidArgument } from '../core/errors.js';
 import { parseWith } from '../core/validate.js';
 
@@ -14,14 +14,16 @@ export interface RetryBudgetOptions {
   readonly threshold?: number;
 }
 
-const optionsSchema = z
-  .object({
-    maxTokens: z.number().positive().max(1_000_000).optional(),
-    tokenRatio: z.number().positive().max(1_000_000).optional(),
-    failureCost: z.number().positive().max(1_000_000).optional(),
-    threshold: z.number().nonnegative().optional(),
-  })
-  .strict();
+const optionsSchema = lazySchema((z) =>
+  z
+    .object({
+      maxTokens: z.number().positive().max(1_000_000).optional(),
+      tokenRatio: z.number().positive().max(1_000_000).optional(),
+      failureCost: z.number().positive().max(1_000_000).optional(),
+      threshold: z.number().nonnegative().optional(),
+    })
+    .strict(),
+);
 
 // Tokens are kept in integer thousandths so that ten successes of 0.1 add up to exactly 1 (A6
 // itself specifies three decimal places); floats would drift around the threshold.
@@ -52,7 +54,7 @@ export class RetryBudget {
   private readonly charged = new WeakSet<object>();
 
   constructor(options: RetryBudgetOptions = {}) {
-    const o = parseWith(optionsSchema, options, 'retryBudget');
+    const o = parseWith(optionsSchema(), options, 'retryBudget');
     const maxTokens = o.maxTokens ?? 10;
     this.max = Math.round(maxTokens * SCALE);
     // A6: "Decimal places beyond 3 are ignored (eg. 0.5466 is treated as 0.546)" — truncated, not

@@ -81,7 +81,7 @@ export interface Router extends Disposable {
  */
 export function createRouter(options: RouterOptionsInput & RouterDeps): Router {
   const { clock, random, rtt, ...rest } = options;
-  return new LocalityRouter(parseWith(routerOptionsSchema, rest, 'router'), {
+  return new LocalityRouter(parseWith(routerOptionsSchema(), rest, 'router'), {
     clock: clock ?? systemClock,
     random: random ?? systemRandom,
     rtt,

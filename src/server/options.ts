@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import type { Clock } from '../core/clock.js';
 import { invalidArgument } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -90,17 +91,19 @@ export const DEFAULT_PORT = 7070;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 export const DEFAULT_HEARTBEAT_MS = 10_000;
 
-const numericOptionsSchema = z.object({
-  host: z.string().min(1).default('127.0.0.1'),
-  port: z.number().int().min(0).max(65_535).default(DEFAULT_PORT),
-  historyLimit: z.number().int().min(1).optional(),
-  maxBodyBytes: z.number().int().min(256).default(DEFAULT_MAX_BODY_BYTES),
-  heartbeatMs: z.number().positive().default(DEFAULT_HEARTBEAT_MS),
-  limits: limitsSchema.optional(),
-  allowedHosts: z.array(z.string().min(1).max(255)).max(1000).optional(),
-});
+const numericOptionsSchema = lazySchema((z) =>
+  z.object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65_535).default(DEFAULT_PORT),
+    historyLimit: z.number().int().min(1).optional(),
+    maxBodyBytes: z.number().int().min(256).default(DEFAULT_MAX_BODY_BYTES),
+    heartbeatMs: z.number().positive().default(DEFAULT_HEARTBEAT_MS),
+    limits: limitsSchema().optional(),
+    allowedHosts: z.array(z.string().min(1).max(255)).max(1000).optional(),
+  }),
+);
 
-export type CheckedOptions = z.output<typeof numericOptionsSchema>;
+export type CheckedOptions = z.output<ReturnType<typeof numericOptionsSchema>>;
 
 /** Validates the plain options (INVALID_ARGUMENT naming `options.port` etc.) and fills defaults. */
 export function checkOptions(options: RegistryServerOptions): CheckedOptions {
@@ -109,7 +112,7 @@ export function checkOptions(options: RegistryServerOptions): CheckedOptions {
     throw invalidArgument('options.acl', 'give either acl or auth, not both');
   }
   return parseWith(
-    numericOptionsSchema,
+    numericOptionsSchema(),
     { host, port, historyLimit, maxBodyBytes, heartbeatMs, limits, allowedHosts },
     'options',
   );

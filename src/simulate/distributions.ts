@@ -1,27 +1,30 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import type { Random } from '../core/random.js';
 
-const mean = z.number().positive().max(3_600_000);
+const mean = lazySchema((z) => z.number().positive().max(3_600_000));
 
 /**
  * A service-time distribution, in ms. `lognormal` is the usual shape of real service times (a long
  * right tail); `sigma` is the standard deviation of the underlying normal (0.5: p99 ≈ 2.8× the
  * median; 1: ≈ 10×).
  */
-export const distributionSchema = z.discriminatedUnion('dist', [
-  z.object({ dist: z.literal('constant'), meanMs: mean }).strict(),
-  z.object({ dist: z.literal('exponential'), meanMs: mean }).strict(),
-  z
-    .object({
-      dist: z.literal('lognormal'),
-      meanMs: mean,
-      sigma: z.number().positive().max(4).default(0.5),
-    })
-    .strict(),
-]);
+export const distributionSchema = lazySchema((z) =>
+  z.discriminatedUnion('dist', [
+    z.object({ dist: z.literal('constant'), meanMs: mean() }).strict(),
+    z.object({ dist: z.literal('exponential'), meanMs: mean() }).strict(),
+    z
+      .object({
+        dist: z.literal('lognormal'),
+        meanMs: mean(),
+        sigma: z.number().positive().max(4).default(0.5),
+      })
+      .strict(),
+  ]),
+);
 
-export type Distribution = z.output<typeof distributionSchema>;
-export type DistributionInput = z.input<typeof distributionSchema>;
+export type Distribution = z.output<ReturnType<typeof distributionSchema>>;
+export type DistributionInput = z.input<ReturnType<typeof distributionSchema>>;
 
 /** A sampler: one draw in ms per call. */
 export type Sampler = () => number;

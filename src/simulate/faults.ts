@@ -1,9 +1,10 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import { durationMsSchema } from '../health/options.js';
 
-const at = durationMsSchema;
+const at = durationMsSchema();
 /** A zone, a region or one instance id (`ZONE-INDEX`). */
-const target = z.string().min(1).max(100);
+const target = lazySchema((z) => z.string().min(1).max(100));
 
 /**
  * Scripted faults, applied at virtual time `at` (from the start of the run):
@@ -14,22 +15,26 @@ const target = z.string().min(1).max(100);
  * - `drain`: the instances turn DRAINING: they finish what they have and refuse new calls.
  * - `overload`: the callers in `zone` send `factor` × their configured rate (1 restores it).
  */
-export const faultSchema = z.discriminatedUnion('action', [
-  z.object({ at, action: z.literal('kill'), target }).strict(),
-  z.object({ at, action: z.literal('recover'), target }).strict(),
-  z.object({ at, action: z.literal('slow'), target, addMs: z.number().min(0).max(3_600_000) }).strict(),
-  z.object({ at, action: z.literal('drain'), target }).strict(),
-  z
-    .object({
-      at,
-      action: z.literal('overload'),
-      zone: z.string().min(1),
-      factor: z.number().min(0).max(1000),
-    })
-    .strict(),
-]);
+export const faultSchema = lazySchema((z) =>
+  z.discriminatedUnion('action', [
+    z.object({ at, action: z.literal('kill'), target: target() }).strict(),
+    z.object({ at, action: z.literal('recover'), target: target() }).strict(),
+    z
+      .object({ at, action: z.literal('slow'), target: target(), addMs: z.number().min(0).max(3_600_000) })
+      .strict(),
+    z.object({ at, action: z.literal('drain'), target: target() }).strict(),
+    z
+      .object({
+        at,
+        action: z.literal('overload'),
+        zone: z.string().min(1),
+        factor: z.number().min(0).max(1000),
+      })
+      .strict(),
+  ]),
+);
 
-export type Fault = z.output<typeof faultSchema>;
+export type Fault = z.output<ReturnType<typeof faultSchema>>;
 
 /** What faults act on: the simulated world. */
 export interface FaultWorld {

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import type { Instance } from '../core/instance.js';
 import type { Locality } from '../core/locality.js';
 import { balancerSpecSchema } from '../balancer/factory.js';
@@ -80,41 +81,48 @@ export const NAMED_POLICIES: readonly SimPolicy[] = [
 /** Names of {@link NAMED_POLICIES}. */
 export const POLICY_NAMES: readonly string[] = NAMED_POLICIES.map((p) => p.name);
 
-const routerTunables = routerOptionsSchema.omit({ service: true, locality: true, balancer: true });
+const routerTunables = routerOptionsSchema().omit({ service: true, locality: true, balancer: true });
 
 /** A policy spelled out in a scenario: router options as `createRouter` takes them. */
-const customPolicySchema = z
-  .object({
-    name: z.string().min(1).max(63),
-    description: z.string().max(500).default(''),
-    locality: z.boolean().default(true),
-    sameZoneOnly: z.boolean().default(false),
-    balancer: balancerSpecSchema.default({ name: 'peak-ewma' }),
-    router: routerTunables.partial().default({}),
-  })
-  .strict();
+const customPolicySchema = lazySchema((z) =>
+  z
+    .object({
+      name: z.string().min(1).max(63),
+      description: z.string().max(500).default(''),
+      locality: z.boolean().default(true),
+      sameZoneOnly: z.boolean().default(false),
+      balancer: balancerSpecSchema().default({ name: 'peak-ewma' }),
+      router: routerTunables.partial().default({}),
+    })
+    .strict(),
+);
 
 /** A policy entry of a scenario: a name from {@link POLICY_NAMES}, or a custom policy object. */
-export const policyEntrySchema = z.unknown().transform((value, ctx): string | CustomPolicy => {
-  if (typeof value === 'string') {
-    if (POLICY_NAMES.includes(value)) return value;
-    ctx.addIssue({ code: 'custom', message: `unknown policy "${value}"; known: ${POLICY_NAMES.join(', ')}` });
+export const policyEntrySchema = lazySchema((z) =>
+  z.unknown().transform((value, ctx): string | CustomPolicy => {
+    if (typeof value === 'string') {
+      if (POLICY_NAMES.includes(value)) return value;
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown policy "${value}"; known: ${POLICY_NAMES.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    const parsed = customPolicySchema().safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) {
+      ctx.addIssue({
+        code: 'custom',
+        message: issue.message,
+        path: issue.path.map((p) => p as string | number),
+      });
+    }
     return z.NEVER;
-  }
-  const parsed = customPolicySchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) {
-    ctx.addIssue({
-      code: 'custom',
-      message: issue.message,
-      path: issue.path.map((p) => p as string | number),
-    });
-  }
-  return z.NEVER;
-});
+  }),
+);
 
-type CustomPolicy = z.output<typeof customPolicySchema>;
-export type PolicyEntry = z.output<typeof policyEntrySchema>;
+type CustomPolicy = z.output<ReturnType<typeof customPolicySchema>>;
+export type PolicyEntry = z.output<ReturnType<typeof policyEntrySchema>>;
 
 /** The policy an entry stands for. Names are checked by the schema; an unknown one throws. */
 export function resolvePolicy(entry: PolicyEntry): SimPolicy {

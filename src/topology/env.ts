@@ -38,7 +38,7 @@ export function localityFromEnv(env: Env, role: LocalityRole = 'service'): Local
     for (const name of NAMES[role][key]) {
       const value = env[name]?.trim();
       if (!value) continue;
-      locality[key] = parseWith(localitySchema.shape[key], value, name);
+      locality[key] = parseWith(localitySchema().shape[key], value, name);
       break;
     }
   }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import { parseDuration } from '../core/duration.js';
 import { invalidArgument } from '../core/errors.js';
 import { parseWith } from '../core/validate.js';
@@ -72,52 +72,58 @@ export const DEFAULT_SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/servi
 export const LINK_LOCAL_METADATA = 'http://169.254.169.254';
 export const DEFAULT_AZURE_API_VERSION = '2021-02-01';
 
-const timeoutMs = z.number().int('must be an integer').min(1).max(60_000).optional();
-const httpUrl = z
-  .string()
-  .refine((s) => /^https?:\/\/[^/]+/.test(s) && URL.canParse(s), 'expected an http(s):// URL');
-const optionsSchema = z
-  .object({
-    sources: z.array(z.enum(TOPOLOGY_SOURCES)).optional(),
-    timeoutMs,
-    cache: z.boolean().optional(),
-    kubernetes: z
-      .object({
-        apiUrl: httpUrl.optional(),
-        serviceAccountDir: z.string().min(1).optional(),
-        nodeName: z.string().min(1).max(253).optional(),
-        podLabelsFile: z.string().min(1).optional(),
-        timeoutMs,
-      })
-      .strict()
-      .optional(),
-    aws: z
-      .object({ endpoint: httpUrl.optional(), zone: z.enum(['name', 'id']).optional(), timeoutMs })
-      .strict()
-      .optional(),
-    gcp: z
-      .object({
-        host: z
-          .string()
-          .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/, 'expected host[:port]')
-          .optional(),
-        timeoutMs,
-      })
-      .strict()
-      .optional(),
-    azure: z
-      .object({
-        url: httpUrl.optional(),
-        apiVersion: z
-          .string()
-          .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
-          .optional(),
-        timeoutMs,
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
+const timeoutMs = lazySchema((z) => z.number().int('must be an integer').min(1).max(60_000).optional());
+const httpUrl = lazySchema((z) =>
+  z.string().refine((s) => /^https?:\/\/[^/]+/.test(s) && URL.canParse(s), 'expected an http(s):// URL'),
+);
+const optionsSchema = lazySchema((z) =>
+  z
+    .object({
+      sources: z.array(z.enum(TOPOLOGY_SOURCES)).optional(),
+      timeoutMs: timeoutMs(),
+      cache: z.boolean().optional(),
+      kubernetes: z
+        .object({
+          apiUrl: httpUrl().optional(),
+          serviceAccountDir: z.string().min(1).optional(),
+          nodeName: z.string().min(1).max(253).optional(),
+          podLabelsFile: z.string().min(1).optional(),
+          timeoutMs: timeoutMs(),
+        })
+        .strict()
+        .optional(),
+      aws: z
+        .object({
+          endpoint: httpUrl().optional(),
+          zone: z.enum(['name', 'id']).optional(),
+          timeoutMs: timeoutMs(),
+        })
+        .strict()
+        .optional(),
+      gcp: z
+        .object({
+          host: z
+            .string()
+            .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/, 'expected host[:port]')
+            .optional(),
+          timeoutMs: timeoutMs(),
+        })
+        .strict()
+        .optional(),
+      azure: z
+        .object({
+          url: httpUrl().optional(),
+          apiVersion: z
+            .string()
+            .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+            .optional(),
+          timeoutMs: timeoutMs(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+);
 
 /** One source, resolved: whether to ask it, and where. */
 export type ResolvedSource =
@@ -169,7 +175,7 @@ export function resolveTopologyConfig(
   options: TopologyOptions | undefined,
   env: Env,
 ): ResolvedTopologyConfig {
-  const o = parseWith(optionsSchema, options ?? {}, 'topology');
+  const o = parseWith(optionsSchema(), options ?? {}, 'topology');
   const fromEnv = (name: string): string | undefined => {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;

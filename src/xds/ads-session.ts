@@ -183,7 +183,7 @@ export class AdsSession implements Disposable {
   private readNode(node: NonNullable<DiscoveryRequest['node']>): void {
     this.sawNode = true;
     this.nodeId = (node.id ?? '').slice(0, 256);
-    const parsed = localitySchema.safeParse({
+    const parsed = localitySchema().safeParse({
       region: node.locality?.region ?? '',
       zone: node.locality?.zone ?? '',
       subzone: node.locality?.sub_zone ?? '',
@@ -232,7 +232,7 @@ export class AdsSession implements Disposable {
   }
 
   private servable(name: string): boolean {
-    return serviceNameSchema.safeParse(name).success && this.deps.mayRead(name);
+    return serviceNameSchema().safeParse(name).success && this.deps.mayRead(name);
   }
 
   /**

@@ -1,31 +1,34 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import { addressSchema } from '../core/instance.js';
 import { localitySchema } from '../core/locality.js';
 import { parseWith } from '../core/validate.js';
 
-const bootstrapInputSchema = z
-  .object({
-    nodeId: z.string().min(1, 'must not be empty').max(256, 'at most 256 characters'),
-    server: addressSchema.default('127.0.0.1:18000'),
-    region: localitySchema.shape.region,
-    zone: localitySchema.shape.zone,
-    subzone: localitySchema.shape.subzone,
-    /**
-     * Channel credentials to the xDS server: `insecure`, or `tls` (gRFC A65: grpc-go and
-     * grpc-java; grpc-js-xds 1.14 only knows `insecure` and `google_default`).
-     */
-    tls: z
-      .object({
-        caFile: z.string().min(1),
-        certFile: z.string().min(1).optional(),
-        keyFile: z.string().min(1).optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
+const bootstrapInputSchema = lazySchema((z) =>
+  z
+    .object({
+      nodeId: z.string().min(1, 'must not be empty').max(256, 'at most 256 characters'),
+      server: addressSchema().default('127.0.0.1:18000'),
+      region: localitySchema().shape.region,
+      zone: localitySchema().shape.zone,
+      subzone: localitySchema().shape.subzone,
+      /**
+       * Channel credentials to the xDS server: `insecure`, or `tls` (gRFC A65: grpc-go and
+       * grpc-java; grpc-js-xds 1.14 only knows `insecure` and `google_default`).
+       */
+      tls: z
+        .object({
+          caFile: z.string().min(1),
+          certFile: z.string().min(1).optional(),
+          keyFile: z.string().min(1).optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+);
 
-export type BootstrapInput = z.input<typeof bootstrapInputSchema>;
+export type BootstrapInput = z.input<ReturnType<typeof bootstrapInputSchema>>;
 
 /** The bootstrap of a gRPC xDS client, as `GRPC_XDS_BOOTSTRAP` (a file) or `GRPC_XDS_BOOTSTRAP_CONFIG` reads it. */
 export interface XdsBootstrap {
@@ -52,7 +55,7 @@ export interface XdsBootstrap {
  * ```
  */
 export function xdsBootstrap(input: BootstrapInput): XdsBootstrap {
-  const checked = parseWith(bootstrapInputSchema, input, 'bootstrap');
+  const checked = parseWith(bootstrapInputSchema(), input, 'bootstrap');
   const creds =
     checked.tls === undefined
       ? { type: 'insecure' }

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../core/zod.js';
 import { parseWith } from '../core/validate.js';
 
 /** Defaults of the xDS server's bounds. */
@@ -21,24 +22,26 @@ export const RETRY_ON = [
   'unavailable',
 ] as const;
 
-export const xdsLimitsSchema = z
-  .object({
-    host: z.string().min(1).default(XDS_DEFAULTS.host),
-    port: z.number().int().min(0).max(65_535).default(XDS_DEFAULTS.port),
-    maxClients: z.number().int().min(1).default(XDS_DEFAULTS.maxClients),
-    maxResourceNames: z.number().int().min(1).default(XDS_DEFAULTS.maxResourceNames),
-    maxServices: z.number().int().min(1).default(XDS_DEFAULTS.maxServices),
-    maxQueuedResponses: z.number().int().min(1).default(XDS_DEFAULTS.maxQueuedResponses),
-    maxRequestBytes: z.number().int().min(1024).default(XDS_DEFAULTS.maxRequestBytes),
-    retryOn: z.array(z.enum(RETRY_ON)).default([]),
-    numRetries: z.number().int().min(1).max(5).default(2),
-  })
-  .strict();
+export const xdsLimitsSchema = lazySchema((z) =>
+  z
+    .object({
+      host: z.string().min(1).default(XDS_DEFAULTS.host),
+      port: z.number().int().min(0).max(65_535).default(XDS_DEFAULTS.port),
+      maxClients: z.number().int().min(1).default(XDS_DEFAULTS.maxClients),
+      maxResourceNames: z.number().int().min(1).default(XDS_DEFAULTS.maxResourceNames),
+      maxServices: z.number().int().min(1).default(XDS_DEFAULTS.maxServices),
+      maxQueuedResponses: z.number().int().min(1).default(XDS_DEFAULTS.maxQueuedResponses),
+      maxRequestBytes: z.number().int().min(1024).default(XDS_DEFAULTS.maxRequestBytes),
+      retryOn: z.array(z.enum(RETRY_ON)).default([]),
+      numRetries: z.number().int().min(1).max(5).default(2),
+    })
+    .strict(),
+);
 
-export type XdsLimitsInput = z.input<typeof xdsLimitsSchema>;
-export type XdsLimits = z.output<typeof xdsLimitsSchema>;
+export type XdsLimitsInput = z.input<ReturnType<typeof xdsLimitsSchema>>;
+export type XdsLimits = z.output<ReturnType<typeof xdsLimitsSchema>>;
 
 /** Validates the plain options, naming the field (`xds.maxClients`) in INVALID_ARGUMENT. */
 export function checkXdsLimits(input: XdsLimitsInput, root = 'xds'): XdsLimits {
-  return parseWith(xdsLimitsSchema, input, root);
+  return parseWith(xdsLimitsSchema(), input, root);
 }

@@ -38,7 +38,7 @@ export class KeyLayout {
     const parts = text.slice(this.servicesRoot.length).split('/');
     if (parts.length !== 2) return undefined;
     const [service, id] = parts as [string, string];
-    if (!serviceNameSchema.safeParse(service).success || !instanceIdSchema.safeParse(id).success)
+    if (!serviceNameSchema().safeParse(service).success || !instanceIdSchema().safeParse(id).success)
       return undefined;
     return { service, id };
   }
@@ -80,8 +80,8 @@ export function decodeInstance(
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
   // Newer writers may add fields; a reader keeps what it knows (forward compatibility).
-  const known = Object.fromEntries(Object.entries(json).filter(([field]) => field in instanceSchema.shape));
-  const parsed = instanceSchema.safeParse(known);
+  const known = Object.fromEntries(Object.entries(json).filter(([field]) => field in instanceSchema().shape));
+  const parsed = instanceSchema().safeParse(known);
   if (!parsed.success) return undefined;
   const instance = parsed.data;
   if (instance.service !== expected.service || instance.id !== expected.id) return undefined;

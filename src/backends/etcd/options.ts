@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lazySchema } from '../../core/zod.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { parseDuration } from '../../core/duration.js';
 import { invalidArgument } from '../../core/errors.js';
@@ -54,24 +54,28 @@ export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 /** An idle watch learns of a dead connection within this plus one attempt timeout. */
 export const DEFAULT_WATCH_PROBE_MS = 5_000;
 
-const endpointSchema = z
-  .string()
-  .refine((e) => splitAddress(e) !== undefined, 'expected host:port (IPv6 as [::1]:port)');
+const endpointSchema = lazySchema((z) =>
+  z.string().refine((e) => splitAddress(e) !== undefined, 'expected host:port (IPv6 as [::1]:port)'),
+);
 
-const prefixSchema = z
-  .string()
-  .max(256, 'at most 256 characters')
-  .regex(/^(\/[A-Za-z0-9._-]+)*$/, 'expected /segment[/segment…] of letters, digits, ".", "_" or "-"');
+const prefixSchema = lazySchema((z) =>
+  z
+    .string()
+    .max(256, 'at most 256 characters')
+    .regex(/^(\/[A-Za-z0-9._-]+)*$/, 'expected /segment[/segment…] of letters, digits, ".", "_" or "-"'),
+);
 
-const optionsSchema = z.object({
-  endpoints: z.array(endpointSchema).min(1, 'at least one host:port'),
-  prefix: prefixSchema,
-  username: z.string().min(1).optional(),
-  password: z.string().optional(),
-  attemptTimeoutMs: z.number().positive().max(600_000),
-  callTimeoutMs: z.number().positive().max(600_000),
-  watchProbeMs: z.number().positive().max(3_600_000),
-});
+const optionsSchema = lazySchema((z) =>
+  z.object({
+    endpoints: z.array(endpointSchema()).min(1, 'at least one host:port'),
+    prefix: prefixSchema(),
+    username: z.string().min(1).optional(),
+    password: z.string().optional(),
+    attemptTimeoutMs: z.number().positive().max(600_000),
+    callTimeoutMs: z.number().positive().max(600_000),
+    watchProbeMs: z.number().positive().max(3_600_000),
+  }),
+);
 
 /** Fills defaults and validates; INVALID_ARGUMENT names the field (`etcd.endpoints.1`). */
 export function resolveEtcdOptions(input: EtcdRegistryInput): EtcdRegistryOptions {
@@ -85,7 +89,7 @@ export function resolveEtcdOptions(input: EtcdRegistryInput): EtcdRegistryOption
     ...input,
   };
   parseWith(
-    optionsSchema,
+    optionsSchema(),
     {
       endpoints: options.endpoints,
       prefix: options.prefix,

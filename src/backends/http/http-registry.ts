@@ -117,7 +117,7 @@ export class HttpRegistry implements Registry {
         body: { lease: lease.id, instance },
         signal: options.signal,
       });
-      const stored = parseReply(instanceReplySchema, reply, 'reply').instance;
+      const stored = parseReply(instanceReplySchema(), reply, 'reply').instance;
       const httpLease =
         lease instanceof HttpLease ? lease : new HttpLease(this.client, lease.id, lease.ttlMs);
       return new HttpRegistration(this.client, stored, httpLease, given === undefined);
@@ -128,22 +128,22 @@ export class HttpRegistry implements Registry {
   }
 
   async list(service: string, options: CallOptions = {}): Promise<ServiceListing> {
-    const name = parseWith(serviceNameSchema, service, 'service');
+    const name = parseWith(serviceNameSchema(), service, 'service');
     const reply = await this.client.json({
       method: 'GET',
       path: `/v1/services/${encodeURIComponent(name)}`,
       signal: options.signal,
     });
-    return parseReply(listingReplySchema, reply, 'reply');
+    return parseReply(listingReplySchema(), reply, 'reply');
   }
 
   async services(options: CallOptions = {}): Promise<string[]> {
     const reply = await this.client.json({ method: 'GET', path: '/v1/services', signal: options.signal });
-    return parseReply(servicesReplySchema, reply, 'reply').services;
+    return parseReply(servicesReplySchema(), reply, 'reply').services;
   }
 
   watch(service: string, options: WatchOptions = {}): AsyncIterable<WatchEvent> {
-    const name = parseWith(serviceNameSchema, service, 'service');
+    const name = parseWith(serviceNameSchema(), service, 'service');
     const { fromRevision } = options;
     if (fromRevision !== undefined && !(Number.isInteger(fromRevision) && fromRevision >= 0)) {
       throw invalidArgument('fromRevision', `expected a non-negative integer, got ${fromRevision}`);
@@ -179,7 +179,7 @@ export class HttpRegistry implements Registry {
       body: { ttlMs: Math.ceil(ttlMs) },
       signal,
     });
-    const granted = parseReply(leaseReplySchema, reply, 'reply');
+    const granted = parseReply(leaseReplySchema(), reply, 'reply');
     return new HttpLease(this.client, granted.id, granted.ttlMs);
   }
 }

@@ -27,7 +27,7 @@ export class HttpLease extends LeaseBase {
       });
       // Servers before issue 9 answer 204 (undefined): they cannot tell what the lease holds.
       if (reply !== undefined) {
-        const { instances } = parseReply(keepAliveReplySchema, reply, 'reply');
+        const { instances } = parseReply(keepAliveReplySchema(), reply, 'reply');
         this.held = new Set(instances.map((i) => `${i.service}/${i.id}`));
       }
     } catch (error) {

@@ -26,7 +26,7 @@ export class HttpRegistration extends RegistrationBase<HttpLease> {
       body: { lease: this.lease.id, patch },
       signal: options.signal,
     });
-    return parseReply(instanceReplySchema, reply, 'reply').instance;
+    return parseReply(instanceReplySchema(), reply, 'reply').instance;
   }
 
   protected async removeRemote(options: CallOptions): Promise<void> {

@@ -126,5 +126,5 @@ function parseBatch(data: string): Batch {
       retryable: true,
     });
   }
-  return parseReply(watchBatchSchema, json, 'watch');
+  return parseReply(watchBatchSchema(), json, 'watch');
 }

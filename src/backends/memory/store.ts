@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lazySchema } from '../../core/zod.js';
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { ProximaError } from '../../core/errors.js';
@@ -18,15 +18,17 @@ export interface MemoryStoreOptions {
   readonly historyLimit?: number;
 }
 
-const optionsSchema = z
-  .object({
-    clock: z.custom<Clock>(
-      (c) => typeof c === 'object' && c !== null && 'setTimeout' in c,
-      'expected a Clock',
-    ),
-    historyLimit: z.number().int('must be an integer').min(0).max(10_000_000),
-  })
-  .partial();
+const optionsSchema = lazySchema((z) =>
+  z
+    .object({
+      clock: z.custom<Clock>(
+        (c) => typeof c === 'object' && c !== null && 'setTimeout' in c,
+        'expected a Clock',
+      ),
+      historyLimit: z.number().int('must be an integer').min(0).max(10_000_000),
+    })
+    .partial(),
+);
 
 interface Entry {
   readonly instance: Instance;
@@ -66,7 +68,7 @@ export class MemoryStore {
   readonly onCommit: Event<readonly WatchEvent[]> = this.committed.event;
 
   constructor(options: MemoryStoreOptions = {}) {
-    const { clock = systemClock, historyLimit = 10_000 } = parseWith(optionsSchema, options, 'options');
+    const { clock = systemClock, historyLimit = 10_000 } = parseWith(optionsSchema(), options, 'options');
     this.clock = clock;
     this.leases = new LeaseTable(clock, (id) => this.drop(id, 'expired'));
     this.history = new EventHistory(historyLimit);

@@ -31,7 +31,7 @@ export function testPool(
   health: HealthOptionsInput = {},
   onChange: () => void = () => {},
 ): StatsPool {
-  return new StatsPool(clock, healthOptionsSchema.parse(health), onChange);
+  return new StatsPool(clock, healthOptionsSchema().parse(health), onChange);
 }
 
 function hashId(id: string): number {

@@ -39,7 +39,7 @@ export const command = defineCommand({
     { name: 'REQUEST', description: 'the request as JSON (default {})', required: false },
   ],
   async run({ flags, positionals }, context) {
-    const service = parseWith(serviceNameSchema, positionals.SERVICE, 'SERVICE');
+    const service = parseWith(serviceNameSchema(), positionals.SERVICE, 'SERVICE');
     const method = positionals.METHOD ?? '';
     if (!METHOD_NAME.test(method)) throw invalidArgument('METHOD', `"${method}" is not a method name`);
     const request = parseRequest(positionals.REQUEST ?? '{}');

@@ -25,7 +25,7 @@ export const command = defineCommand({
     const only =
       positionals.SERVICE === undefined
         ? undefined
-        : parseWith(serviceNameSchema, positionals.SERVICE, 'SERVICE');
+        : parseWith(serviceNameSchema(), positionals.SERVICE, 'SERVICE');
     await using registry = await openRegistryFlag(flags, context);
     const { signal } = context;
     const names = only === undefined ? (await registry.services({ signal })).sort() : [only];

@@ -163,7 +163,7 @@ export const command = defineCommand({
       ...(flags.weight === undefined ? {} : { weight: parseIntFlag(flags.weight, '--weight', 0, 10_000) }),
       ...(flags.protocol === undefined
         ? {}
-        : { protocol: parseWith(protocolSchema, flags.protocol, '--protocol') }),
+        : { protocol: parseWith(protocolSchema(), flags.protocol, '--protocol') }),
     };
 
     const { stdout, logger, env } = context;

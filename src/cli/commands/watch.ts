@@ -26,7 +26,7 @@ export const command = defineCommand({
   },
   positionals: [{ name: 'SERVICE', description: 'the service to watch', required: true }],
   async run({ flags, positionals }, context) {
-    const service = parseWith(serviceNameSchema, positionals.SERVICE, 'SERVICE');
+    const service = parseWith(serviceNameSchema(), positionals.SERVICE, 'SERVICE');
     await using registry = await openRegistryFlag(flags, context);
     await using discoverer = createDiscoverer({ registry, logger: context.logger });
     using subscription = discoverer.subscribe(service);

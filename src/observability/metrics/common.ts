@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { z } from 'zod';
+import { lazySchema } from '../../core/zod.js';
 import { ErrorCode } from '../../core/errors.js';
 import { parseWith } from '../../core/validate.js';
 import type { Cell, CounterFamily } from './cells.js';
@@ -42,17 +42,19 @@ export async function exposition(registry: Registry): Promise<{ body: string; co
   return { body: await registry.metrics(), contentType: registry.contentType };
 }
 
-const optionsSchema = z.looseObject({
-  prefix: z
-    .string()
-    .regex(/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/, 'a Prometheus metric name prefix: letters, digits, "_" or ":"')
-    .optional(),
-  buckets: z
-    .array(z.number().positive().finite())
-    .min(1)
-    .refine((b) => b.every((x, i) => i === 0 || x > b[i - 1]!), 'bucket bounds must increase')
-    .optional(),
-});
+const optionsSchema = lazySchema((z) =>
+  z.looseObject({
+    prefix: z
+      .string()
+      .regex(/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/, 'a Prometheus metric name prefix: letters, digits, "_" or ":"')
+      .optional(),
+    buckets: z
+      .array(z.number().positive().finite())
+      .min(1)
+      .refine((b) => b.every((x, i) => i === 0 || x > b[i - 1]!), 'bucket bounds must increase')
+      .optional(),
+  }),
+);
 
 /**
  * Validates the shared options (INVALID_ARGUMENT naming the field, e.g. `clientMetrics.buckets`)
@@ -62,7 +64,7 @@ export function resolveOptions(
   options: MetricsOptions,
   root: string,
 ): { name: (n: string) => string; buckets: number[] } {
-  parseWith(optionsSchema, options, root);
+  parseWith(optionsSchema(), options, root);
   const prefix = options.prefix ?? 'proxima_';
   return { name: (n) => `${prefix}${n}`, buckets: [...(options.buckets ?? LATENCY_BUCKETS)] };
 }

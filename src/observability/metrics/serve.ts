@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { z } from 'zod';
+import { lazySchema } from '../../core/zod.js';
 import { parseWith } from '../../core/validate.js';
 
 /** Options of {@link serveMetrics}. */
@@ -23,15 +23,17 @@ export interface MetricsEndpoint extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-export const serveMetricsOptionsSchema = z
-  .object({
-    port: z.number().int().min(0).max(65535),
-    host: z.string().min(1).optional(),
-    path: z.string().regex(/^\//, 'an absolute path like /metrics').optional(),
-    maxConnections: z.number().int().min(1).max(10_000).optional(),
-    requestTimeoutMs: z.number().int().min(1).optional(),
-  })
-  .strict();
+export const serveMetricsOptionsSchema = lazySchema((z) =>
+  z
+    .object({
+      port: z.number().int().min(0).max(65535),
+      host: z.string().min(1).optional(),
+      path: z.string().regex(/^\//, 'an absolute path like /metrics').optional(),
+      maxConnections: z.number().int().min(1).max(10_000).optional(),
+      requestTimeoutMs: z.number().int().min(1).optional(),
+    })
+    .strict(),
+);
 
 /**
  * Serves `registry` as a Prometheus text exposition on its own small HTTP server: `GET /metrics`
@@ -51,7 +53,7 @@ export async function serveMetrics(
   registry: Registry,
   options: ServeMetricsOptions,
 ): Promise<MetricsEndpoint> {
-  parseWith(serveMetricsOptionsSchema, options, 'metrics');
+  parseWith(serveMetricsOptionsSchema(), options, 'metrics');
   const host = options.host ?? '127.0.0.1';
   const path = options.path ?? '/metrics';
   const server = createServer((req, res) => void answer(registry, path, req, res));

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lazySchema } from '../../core/zod.js';
 import { type Clock, sleep } from '../../core/clock.js';
 import { invalidArgument } from '../../core/errors.js';
 import { parseWith } from '../../core/validate.js';
@@ -29,24 +29,26 @@ export interface HealthCheckOptions {
 export const DEFAULT_CHECK_INTERVAL_MS = 5_000;
 export const DEFAULT_CHECK_TIMEOUT_MS = 1_000;
 
-const count = z.number().int('must be an integer').min(1).max(100);
-const checkSchema = z
-  .object({
-    target: z.union([
-      z.custom<(signal: AbortSignal) => Promise<unknown>>((v) => typeof v === 'function'),
-      z
-        .string()
-        .refine(
-          (s) => s === 'tcp' || /^(https?|tcp):\/\/[^/]+/.test(s),
-          'expected an http(s):// URL, tcp or tcp://HOST:PORT',
-        ),
-    ]),
-    intervalMs: z.number().int().min(10).max(3_600_000).optional(),
-    timeoutMs: z.number().int().min(1).max(600_000).optional(),
-    unhealthyAfter: count.optional(),
-    healthyAfter: count.optional(),
-  })
-  .strict();
+const count = lazySchema((z) => z.number().int('must be an integer').min(1).max(100));
+const checkSchema = lazySchema((z) =>
+  z
+    .object({
+      target: z.union([
+        z.custom<(signal: AbortSignal) => Promise<unknown>>((v) => typeof v === 'function'),
+        z
+          .string()
+          .refine(
+            (s) => s === 'tcp' || /^(https?|tcp):\/\/[^/]+/.test(s),
+            'expected an http(s):// URL, tcp or tcp://HOST:PORT',
+          ),
+      ]),
+      intervalMs: z.number().int().min(10).max(3_600_000).optional(),
+      timeoutMs: z.number().int().min(1).max(600_000).optional(),
+      unhealthyAfter: count().optional(),
+      healthyAfter: count().optional(),
+    })
+    .strict(),
+);
 
 /** Checked options with defaults and the probe to run. */
 export interface ResolvedHealthCheck extends CheckThresholds {
@@ -58,7 +60,7 @@ export interface ResolvedHealthCheck extends CheckThresholds {
 
 /** Validates a check (INVALID_ARGUMENT naming `root.target` …); `tcp` probes `ownAddress`. */
 export function resolveHealthCheck(options: unknown, root: string, ownAddress: string): ResolvedHealthCheck {
-  const o = parseWith(checkSchema, options, root);
+  const o = parseWith(checkSchema(), options, root);
   const t = o.target;
   let probe: Probe;
   let describe: string;

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { parseWith } from '../../core/validate.js';
+import { lazySchema } from '../../core/zod.js';
 import { type OutboundLimits, outboundLimitFields, resolveOutboundLimits } from '../wire/outbound-limits.js';
 
 /**
@@ -12,26 +12,28 @@ export type ClientLimits = OutboundLimits;
 
 export type ClientLimitsInput = Partial<ClientLimits>;
 
-const positive = z.number().int().positive();
-const schema = z.object(outboundLimitFields).strict();
+const schema = lazySchema((z) => z.object(outboundLimitFields()).strict());
 
-const keepAliveSchema = z
-  .object({
-    intervalMs: positive.optional(),
-    timeoutMs: positive.optional(),
-    probeAfterMs: positive.optional(),
-    frozenTimeoutMs: positive.optional(),
-  })
-  .strict();
+const keepAliveSchema = lazySchema((z) => {
+  const positive = z.number().int().positive();
+  return z
+    .object({
+      intervalMs: positive.optional(),
+      timeoutMs: positive.optional(),
+      probeAfterMs: positive.optional(),
+      frozenTimeoutMs: positive.optional(),
+    })
+    .strict();
+});
 
 /** Validates client limits (errors name `root.field`) and fills the defaults. */
 export function resolveClientLimits(input: unknown, root = 'limits'): ClientLimits {
-  const o = parseWith(schema, input ?? {}, root);
+  const o = parseWith(schema(), input ?? {}, root);
   return resolveOutboundLimits(o, root);
 }
 
 /** Validates keep-alive options (errors name `root.field`). */
 export function validateKeepAlive(input: unknown, root = 'keepAlive'): void {
   if (input === false || input === undefined) return;
-  parseWith(keepAliveSchema, input, root);
+  parseWith(keepAliveSchema(), input, root);
 }

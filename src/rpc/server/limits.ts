@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import { lazySchema } from '../../core/zod.js';
 import { parseWith } from '../../core/validate.js';
 import { outboundLimitFields, resolveOutboundLimits } from '../wire/outbound-limits.js';
 
@@ -32,20 +32,22 @@ export interface ServerLimits {
 /** The options form: every field optional. */
 export type ServerLimitsInput = Partial<ServerLimits>;
 
-const count = z.number().int().positive();
-const ms = z.number().int().positive();
+const count = lazySchema((z) => z.number().int().positive());
+const ms = lazySchema((z) => z.number().int().positive());
 
-const schema = z
-  .object({
-    ...outboundLimitFields,
-    maxConcurrentStreams: count.optional(),
-    maxInFlightCalls: count.optional(),
-    maxConnections: count.optional(),
-    frameReadTimeoutMs: ms.optional(),
-    firstFrameTimeoutMs: ms.optional(),
-    idleTimeoutMs: ms.optional(),
-  })
-  .strict();
+const schema = lazySchema((z) =>
+  z
+    .object({
+      ...outboundLimitFields(),
+      maxConcurrentStreams: count().optional(),
+      maxInFlightCalls: count().optional(),
+      maxConnections: count().optional(),
+      frameReadTimeoutMs: ms().optional(),
+      firstFrameTimeoutMs: ms().optional(),
+      idleTimeoutMs: ms().optional(),
+    })
+    .strict(),
+);
 
 /**
  * The soft limit on open files of this process (Linux `/proc/self/limits`), or undefined where it
@@ -76,7 +78,7 @@ export function defaultMaxConnections(fdLimit = openFileLimit()): number {
  * Throws INVALID_ARGUMENT naming the field.
  */
 export function resolveServerLimits(input: unknown, root = 'limits'): ServerLimits {
-  const o = parseWith(schema, input ?? {}, root);
+  const o = parseWith(schema(), input ?? {}, root);
   const limits: ServerLimits = {
     ...resolveOutboundLimits(o, root),
     maxConcurrentStreams: o.maxConcurrentStreams ?? 1_000,

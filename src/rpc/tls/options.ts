@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lazySchema } from '../../core/zod.js';
 import { invalidArgument } from '../../core/errors.js';
 import { tlsMaterialFromEnv } from '../../core/tls-files.js';
 import { parseWith } from '../../core/validate.js';
@@ -46,37 +46,43 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 const NOT_PEM =
   'expected PEM text (-----BEGIN …), not a file name: read the file, or name it in PROXIMA_TLS_*';
-const pem = z.union(
-  [
-    z.string().refine((t) => t.includes('-----BEGIN '), NOT_PEM),
-    z.instanceof(Buffer).refine((b) => b.includes('-----BEGIN '), NOT_PEM),
-  ],
-  'expected PEM as a string or a Buffer',
+const pem = lazySchema((z) =>
+  z.union(
+    [
+      z.string().refine((t) => t.includes('-----BEGIN '), NOT_PEM),
+      z.instanceof(Buffer).refine((b) => b.includes('-----BEGIN '), NOT_PEM),
+    ],
+    'expected PEM as a string or a Buffer',
+  ),
 );
 
-const serverTlsSchema = z
-  .object({
-    cert: pem,
-    key: pem,
-    ca: pem.optional(),
-    requestCert: z.boolean().optional(),
-    handshakeTimeoutMs: z.number().int().positive().max(600_000).optional(),
-  })
-  .strict();
+const serverTlsSchema = lazySchema((z) =>
+  z
+    .object({
+      cert: pem(),
+      key: pem(),
+      ca: pem().optional(),
+      requestCert: z.boolean().optional(),
+      handshakeTimeoutMs: z.number().int().positive().max(600_000).optional(),
+    })
+    .strict(),
+);
 
-const clientTlsSchema = z
-  .object({
-    ca: pem.optional(),
-    cert: pem.optional(),
-    key: pem.optional(),
-    servername: z.string().min(1).max(253).optional(),
-    allowPlaintext: z.boolean().optional(),
-  })
-  .strict();
+const clientTlsSchema = lazySchema((z) =>
+  z
+    .object({
+      ca: pem().optional(),
+      cert: pem().optional(),
+      key: pem().optional(),
+      servername: z.string().min(1).max(253).optional(),
+      allowPlaintext: z.boolean().optional(),
+    })
+    .strict(),
+);
 
 /** Validates server TLS options; INVALID_ARGUMENT names the field (`server.tls.key`). */
 export function checkServerTls(input: unknown, root = 'server.tls'): ServerTlsOptions {
-  const tls = parseWith(serverTlsSchema, input, root) as ServerTlsOptions;
+  const tls = parseWith(serverTlsSchema(), input, root) as ServerTlsOptions;
   if (tls.requestCert === true && tls.ca === undefined)
     throw invalidArgument(`${root}.ca`, 'requestCert needs the CA that signs client certificates');
   return tls;
@@ -84,7 +90,7 @@ export function checkServerTls(input: unknown, root = 'server.tls'): ServerTlsOp
 
 /** Validates client TLS options; INVALID_ARGUMENT names the field (`client.tls.cert`). */
 export function checkClientTls(input: unknown, root = 'client.tls'): ClientTlsOptions {
-  const tls = parseWith(clientTlsSchema, input, root) as ClientTlsOptions;
+  const tls = parseWith(clientTlsSchema(), input, root) as ClientTlsOptions;
   if ((tls.cert === undefined) !== (tls.key === undefined))
     throw invalidArgument(`${root}.${tls.cert === undefined ? 'cert' : 'key'}`, 'cert and key go together');
   return tls;

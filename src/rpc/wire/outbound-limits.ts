@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { parseWith } from '../../core/validate.js';
+import { lazySchema, zod } from '../../core/zod.js';
 
 /**
  * How much one side queues for a peer that does not read, the same on client and server: above
@@ -15,14 +15,15 @@ export interface OutboundLimits {
   readonly drainGraceMs: number;
 }
 
-const positive = z.number().int().positive();
-
 /** The zod fields of {@link OutboundLimits}, all optional, for a limits schema to spread in. */
-export const outboundLimitFields = {
-  outboundHighWaterBytes: positive.optional(),
-  outboundHardCapBytes: positive.optional(),
-  drainGraceMs: positive.optional(),
-};
+export const outboundLimitFields = lazySchema((z) => {
+  const positive = z.number().int().positive();
+  return {
+    outboundHighWaterBytes: positive.optional(),
+    outboundHardCapBytes: positive.optional(),
+    drainGraceMs: positive.optional(),
+  };
+});
 
 /** Fills the defaults of parsed outbound limits and checks the cap is not under the mark (naming `root.outboundHardCapBytes`). */
 export function resolveOutboundLimits(
@@ -36,6 +37,7 @@ export function resolveOutboundLimits(
   };
   if (limits.outboundHardCapBytes < limits.outboundHighWaterBytes) {
     // The schema's own error shape: the field named is the one that is wrong.
+    const z = zod();
     parseWith(
       z.object({ outboundHardCapBytes: z.number().min(limits.outboundHighWaterBytes) }),
       { outboundHardCapBytes: limits.outboundHardCapBytes },

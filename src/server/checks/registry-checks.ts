@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lazySchema } from '../../core/zod.js';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { Instance } from '../../core/instance.js';
 import type { Logger } from '../../core/logger.js';
@@ -26,15 +26,17 @@ export interface RegistryChecksOptions {
   readonly concurrency?: number;
 }
 
-const optionsSchema = z
-  .object({
-    intervalMs: z.number().int().min(100).max(3_600_000).optional(),
-    timeoutMs: z.number().int().min(1).max(600_000).optional(),
-    unhealthyAfter: z.number().int().min(1).max(100).optional(),
-    healthyAfter: z.number().int().min(1).max(100).optional(),
-    concurrency: z.number().int().min(1).max(10_000).optional(),
-  })
-  .strict();
+const optionsSchema = lazySchema((z) =>
+  z
+    .object({
+      intervalMs: z.number().int().min(100).max(3_600_000).optional(),
+      timeoutMs: z.number().int().min(1).max(600_000).optional(),
+      unhealthyAfter: z.number().int().min(1).max(100).optional(),
+      healthyAfter: z.number().int().min(1).max(100).optional(),
+      concurrency: z.number().int().min(1).max(10_000).optional(),
+    })
+    .strict(),
+);
 
 /** The metadata key naming an HTTP path to check instead of a TCP connect. */
 export const CHECK_METADATA_KEY = 'proxima.check';
@@ -56,7 +58,7 @@ export function registryChecks(
   clock: Clock,
   logger: Logger,
 ): { start(): void; close(): void } {
-  const o = parseWith(optionsSchema, options, 'options.checks');
+  const o = parseWith(optionsSchema(), options, 'options.checks');
   const t = {
     intervalMs: o.intervalMs ?? 10_000,
     timeoutMs: o.timeoutMs ?? 2_000,

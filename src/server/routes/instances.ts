@@ -18,8 +18,8 @@ import type { ApiDeps } from './api-deps.js';
 export function instanceRoutes(deps: ApiDeps): Route[] {
   const { state, gate } = deps;
   const target = ({ params }: RouteContext): { service: string; id: string } => ({
-    service: parseWith(serviceParamSchema, params.service, 'service'),
-    id: parseWith(instanceIdParamSchema, params.id, 'id'),
+    service: parseWith(serviceParamSchema(), params.service, 'service'),
+    id: parseWith(instanceIdParamSchema(), params.id, 'id'),
   });
   return [
     {
@@ -27,7 +27,7 @@ export function instanceRoutes(deps: ApiDeps): Route[] {
       path: '/v1/instances',
       handler: async ({ req, res }) => {
         const { principal, limits } = gate.admit(req, { access: 'write' });
-        const body = parseWith(registerBodySchema, await readJsonBody(req, deps.maxBodyBytes), 'body');
+        const body = parseWith(registerBodySchema(), await readJsonBody(req, deps.maxBodyBytes), 'body');
         requireAccess(principal, { access: 'write', service: body.instance.service });
         sendJson(res, 200, { instance: state.register(body.lease, body.instance, principal, limits) });
       },
@@ -38,7 +38,7 @@ export function instanceRoutes(deps: ApiDeps): Route[] {
       handler: async (ctx) => {
         const { service, id } = target(ctx);
         const { principal } = gate.admit(ctx.req, { access: 'write', service });
-        const body = parseWith(patchBodySchema, await readJsonBody(ctx.req, deps.maxBodyBytes), 'body');
+        const body = parseWith(patchBodySchema(), await readJsonBody(ctx.req, deps.maxBodyBytes), 'body');
         sendJson(ctx.res, 200, { instance: state.update(service, id, body.lease, body.patch, principal) });
       },
     },
@@ -48,7 +48,7 @@ export function instanceRoutes(deps: ApiDeps): Route[] {
       handler: async (ctx) => {
         const { service, id } = target(ctx);
         const { principal } = gate.admit(ctx.req, { access: 'write', service });
-        const lease = parseWith(leaseIdParamSchema, ctx.query.get('lease') ?? undefined, 'lease');
+        const lease = parseWith(leaseIdParamSchema(), ctx.query.get('lease') ?? undefined, 'lease');
         state.deregister(service, id, lease, principal);
         sendNoContent(ctx.res);
       },
@@ -65,7 +65,7 @@ export function instanceRoutes(deps: ApiDeps): Route[] {
       method: 'GET',
       path: '/v1/services/:service',
       handler: ({ req, res, params }) => {
-        const service = parseWith(serviceParamSchema, params.service, 'service');
+        const service = parseWith(serviceParamSchema(), params.service, 'service');
         gate.admit(req, { access: 'read', service });
         sendJson(res, 200, state.list(service));
       },

@@ -17,7 +17,7 @@ export function leaseRoutes(deps: ApiDeps): Route[] {
       path: '/v1/leases',
       handler: async ({ req, res }) => {
         const { principal, limits } = gate.admit(req, { access: 'write' });
-        const body = parseWith(grantBodySchema, await readJsonBody(req, deps.maxBodyBytes), 'body');
+        const body = parseWith(grantBodySchema(), await readJsonBody(req, deps.maxBodyBytes), 'body');
         sendJson(res, 201, state.grant(body.ttlMs, principal, limits));
       },
     },
@@ -26,7 +26,7 @@ export function leaseRoutes(deps: ApiDeps): Route[] {
       path: '/v1/leases/:lease/keepalive',
       handler: ({ req, res, params }) => {
         const { principal } = gate.admit(req, { access: 'write' }, 'keep-alive');
-        const id = parseWith(leaseIdParamSchema, params.lease, 'lease');
+        const id = parseWith(leaseIdParamSchema(), params.lease, 'lease');
         sendJson(res, 200, { instances: state.keepAlive(id, principal) });
       },
     },
@@ -35,7 +35,7 @@ export function leaseRoutes(deps: ApiDeps): Route[] {
       path: '/v1/leases/:lease',
       handler: ({ req, res, params }) => {
         const { principal } = gate.admit(req, { access: 'write' });
-        state.revoke(parseWith(leaseIdParamSchema, params.lease, 'lease'), principal);
+        state.revoke(parseWith(leaseIdParamSchema(), params.lease, 'lease'), principal);
         sendNoContent(res);
       },
     },

@@ -22,7 +22,7 @@ export function watchRoutes(deps: ApiDeps): Route[] {
       method: 'GET',
       path: '/v1/services/:service/watch',
       handler: async ({ req, res, params, query }) => {
-        const service = parseWith(serviceParamSchema, params.service, 'service');
+        const service = parseWith(serviceParamSchema(), params.service, 'service');
         deps.gate.admit(req, { access: 'read', service });
         const resume = resumePoint(req.headers['last-event-id'], query.get('fromRevision'));
         const incarnation = deps.state.incarnation;
@@ -61,10 +61,10 @@ function resumePoint(lastEventId: string | string[] | undefined, query: string |
     });
   }
   if (lastEventId !== undefined && lastEventId.trim() !== '') {
-    const { incarnation, revision } = parseWith(eventIdSchema, lastEventId.trim(), 'Last-Event-ID');
+    const { incarnation, revision } = parseWith(eventIdSchema(), lastEventId.trim(), 'Last-Event-ID');
     return { revision: revision + 1, incarnation };
   }
   if (query !== null)
-    return { revision: parseWith(revisionSchema, query, 'fromRevision'), incarnation: undefined };
+    return { revision: parseWith(revisionSchema(), query, 'fromRevision'), incarnation: undefined };
   return { revision: undefined, incarnation: undefined };
 }

@@ -1,61 +1,74 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../../core/zod.js';
 import { ErrorCode, invalidArgument, ProximaError } from '../../core/errors.js';
 import { parseWith } from '../../core/validate.js';
 import { type AuthPolicy, clientAddress, type Principal } from '../seams.js';
 import { limitsSchema, type LimitsInput } from './limits.js';
 
 /** A service pattern: an exact name, or a prefix ending in `*` (`*` alone matches every service). */
-const patternSchema = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(256)
-  .regex(/^[^*]*\*?$/, 'expected an exact name or a prefix ending in *');
+const patternSchema = lazySchema((z) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(256)
+    .regex(/^[^*]*\*?$/, 'expected an exact name or a prefix ending in *'),
+);
 
-const ruleSchema = z.object({ service: patternSchema, access: z.enum(['read', 'write']) }).strict();
+const ruleSchema = lazySchema((z) =>
+  z.object({ service: patternSchema(), access: z.enum(['read', 'write']) }).strict(),
+);
 
-const tokenSchema = z
-  .object({
-    name: z.string().min(1, 'must not be empty').max(128),
-    token: z
-      .string()
-      .min(16, 'must be at least 16 characters (use e.g. `openssl rand -base64 32`)')
-      .max(4096),
-    admin: z.boolean().default(false),
-    rules: z.array(ruleSchema).default([]),
-    limits: limitsSchema.optional(),
-  })
-  .strict();
+const tokenSchema = lazySchema((z) =>
+  z
+    .object({
+      name: z.string().min(1, 'must not be empty').max(128),
+      token: z
+        .string()
+        .min(16, 'must be at least 16 characters (use e.g. `openssl rand -base64 32`)')
+        .max(4096),
+      admin: z.boolean().default(false),
+      rules: z.array(ruleSchema()).default([]),
+      limits: limitsSchema().optional(),
+    })
+    .strict(),
+);
 
 /** The ACL file (`proxima registry --acl FILE`, `startRegistryServer({ acl })`). */
-export const aclSchema = z
-  .object({
-    anonymous: z.enum(['none', 'read']).default('none'),
-    tokens: z.array(tokenSchema).max(100_000),
-  })
-  .strict()
-  .superRefine((acl, ctx) => {
-    const names = new Set<string>();
-    const tokens = new Set<string>();
-    acl.tokens.forEach((t, i) => {
-      if (names.has(t.name))
-        ctx.addIssue({ code: 'custom', path: ['tokens', i, 'name'], message: `duplicate name "${t.name}"` });
-      if (tokens.has(t.token))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['tokens', i, 'token'],
-          message: 'same token as an earlier entry',
-        });
-      names.add(t.name);
-      tokens.add(t.token);
-    });
-  });
+export const aclSchema = lazySchema((z) =>
+  z
+    .object({
+      anonymous: z.enum(['none', 'read']).default('none'),
+      tokens: z.array(tokenSchema()).max(100_000),
+    })
+    .strict()
+    .superRefine((acl, ctx) => {
+      const names = new Set<string>();
+      const tokens = new Set<string>();
+      acl.tokens.forEach((t, i) => {
+        if (names.has(t.name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tokens', i, 'name'],
+            message: `duplicate name "${t.name}"`,
+          });
+        if (tokens.has(t.token))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tokens', i, 'token'],
+            message: 'same token as an earlier entry',
+          });
+        names.add(t.name);
+        tokens.add(t.token);
+      });
+    }),
+);
 
-export type AclInput = z.input<typeof aclSchema>;
-type Acl = z.output<typeof aclSchema>;
-type Rule = z.output<typeof ruleSchema>;
+export type AclInput = z.input<ReturnType<typeof aclSchema>>;
+type Acl = z.output<ReturnType<typeof aclSchema>>;
+type Rule = z.output<ReturnType<typeof ruleSchema>>;
 
 interface Entry {
   readonly digest: Buffer;
@@ -177,7 +190,7 @@ export class AclPolicy implements AuthPolicy {
   }
 
   private install(input: unknown, root: string): void {
-    const acl = parseWith(aclSchema, input, root);
+    const acl = parseWith(aclSchema(), input, root);
     this.entries = acl.tokens.map((t) => ({ digest: sha256(t.token), principal: principalOf(t) }));
     this.anonymous =
       acl.anonymous === 'read'

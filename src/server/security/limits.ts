@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../../core/zod.js';
 
 /**
  * What one identity (a token, or a client address when the server runs without ACLs) may hold and
@@ -35,24 +36,25 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   keepAliveBurst: 4_000,
 });
 
-const count = z.number().int('must be an integer').min(0);
-
 /** Partial limits, as given in options or the ACL file (`tokens[i].limits`). Unknown keys are errors. */
-export const limitsSchema = z
-  .object({
-    leases: count.min(1),
-    instancesPerLease: count.min(1),
-    minTtlMs: count.min(1),
-    maxTtlMs: count.min(1),
-    requestsPerSecond: count,
-    requestBurst: count.min(1),
-    keepAlivesPerSecond: count,
-    keepAliveBurst: count.min(1),
-  })
-  .partial()
-  .strict();
+export const limitsSchema = lazySchema((z) => {
+  const count = z.number().int('must be an integer').min(0);
+  return z
+    .object({
+      leases: count.min(1),
+      instancesPerLease: count.min(1),
+      minTtlMs: count.min(1),
+      maxTtlMs: count.min(1),
+      requestsPerSecond: count,
+      requestBurst: count.min(1),
+      keepAlivesPerSecond: count,
+      keepAliveBurst: count.min(1),
+    })
+    .partial()
+    .strict();
+});
 
-export type LimitsInput = z.input<typeof limitsSchema>;
+export type LimitsInput = z.input<ReturnType<typeof limitsSchema>>;
 
 /** Limits with `over` applied on top of `base`. */
 export function mergeLimits(base: Limits, over: LimitsInput | undefined): Limits {

@@ -8,7 +8,7 @@ export class GarbageAnswer extends Error {}
 /** A region or zone name as a locality field takes it, or a {@link GarbageAnswer} quoting it. */
 export function checkedName(value: string, what: string): string {
   const trimmed = value.trim();
-  if (!localitySchema.shape.zone.safeParse(trimmed).success || trimmed === '')
+  if (!localitySchema().shape.zone.safeParse(trimmed).success || trimmed === '')
     throw new GarbageAnswer(`garbage ${what} ${quote(trimmed)}`);
   return trimmed;
 }
