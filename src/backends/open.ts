@@ -1,5 +1,6 @@
 import { invalidArgument } from '../core/errors.js';
 import { loadWithPeer } from '../core/peer.js';
+import { preloadZod } from '../core/zod.js';
 import type { OpenRegistryOptions, RegistryFactory } from '../registry/factory.js';
 import type { Registry } from '../registry/registry.js';
 
@@ -40,6 +41,7 @@ export const DEFAULT_REGISTRY_URL = 'http://127.0.0.1:7070';
  */
 export async function openRegistry(url: string, options: OpenRegistryOptions = {}): Promise<Registry> {
   const parsed = parseRegistryUrl(url);
+  await preloadZod(); // the backends check their options with zod: the application's copy, if it has one
   const factory = BACKENDS[parsed.protocol];
   if (factory === undefined) {
     throw invalidArgument(

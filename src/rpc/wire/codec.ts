@@ -1,4 +1,5 @@
-import { Packr, RESET_BUFFER_MODE, REUSE_BUFFER_MODE } from 'msgpackr';
+import { createRequire } from 'node:module';
+import type * as Msgpackr from 'msgpackr';
 import { ProximaError } from '../../core/errors.js';
 
 /**
@@ -28,13 +29,25 @@ export interface Codec {
 }
 
 const EMPTY = Buffer.alloc(0);
+const require = createRequire(import.meta.url);
+
+/**
+ * msgpackr, loaded when the first msgpack codec is made (a server or a connection is created)
+ * rather than when the package is imported. Its CommonJS build is one file, and nothing else in
+ * the process imports msgpackr, so there is a single copy either way.
+ */
+function loadMsgpackr(): typeof Msgpackr {
+  return require('msgpackr') as typeof Msgpackr;
+}
 
 /**
  * The default codec: msgpackr without records (plain maps, so any peer can read them), encoding
  * into msgpackr's reused buffer and decoding in place.
  */
 export function msgpackCodec(): Codec {
-  const packr = new Packr({ useRecords: false, moreTypes: false });
+  const msgpackr = loadMsgpackr();
+  const packr = new msgpackr.Packr({ useRecords: false, moreTypes: false });
+  const mode = msgpackr.REUSE_BUFFER_MODE | msgpackr.RESET_BUFFER_MODE;
   const out: Encoded = { buf: EMPTY, start: 0, end: 0 };
   const range = { start: 0, end: 0 };
   return {
@@ -46,7 +59,7 @@ export function msgpackCodec(): Codec {
         out.start = out.end = 0;
         return out;
       }
-      const target = packr.pack(value, REUSE_BUFFER_MODE | RESET_BUFFER_MODE) as Buffer & {
+      const target = packr.pack(value, mode) as Buffer & {
         start: number;
         end: number;
       };

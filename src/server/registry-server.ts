@@ -1,0 +1,225 @@
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { systemClock } from '../core/clock.js';
+import { Emitter } from '../core/event.js';
+import { joinAddress } from '../core/instance.js';
+import { type Logger, withFields } from '../core/logger.js';
+import { sendError, statusOf } from './http-io.js';
+import { registryChecks } from './checks/registry-checks.js';
+import { capConnections, httpTimeoutOptions, resolveConnectionLimits } from './connection-limits.js';
+import { checkOptions, type RegistryServerOptions } from './options.js';
+import type { RegistryServer, ServedRequest } from './server.js';
+import { RouteTable } from './router.js';
+import { adminRoutes } from './routes/admin.js';
+import type { ApiDeps } from './routes/api-deps.js';
+import { healthRoutes } from './routes/health.js';
+import { instanceRoutes } from './routes/instances.js';
+import { leaseRoutes } from './routes/leases.js';
+import { watchRoutes } from './routes/watch.js';
+import { AclPolicy } from './security/acl.js';
+import { xdsReadAccess } from './xds-access.js';
+import { Gatekeeper } from './security/gatekeeper.js';
+import { DEFAULT_LIMITS, mergeLimits } from './security/limits.js';
+import { defaultAllowedHosts, guardRequest, parseAllowedHosts } from './security/request-guard.js';
+import { allowAll, type TlsOptions } from './seams.js';
+import { invalidArgument } from '../core/errors.js';
+import { RegistryState } from './state.js';
+import type { XdsServer } from '../xds/xds-server.js';
+import { MemoryRegistry } from '../backends/memory/memory-registry.js';
+import { createDiscoverer } from '../discovery/discoverer.js';
+
+/**
+ * {@link startRegistryServer}'s work, in the module it loads on first use: checks the options,
+ * builds the state, routes and security, and listens.
+ */
+export async function runRegistryServer(options: RegistryServerOptions): Promise<RegistryServer> {
+  const checked = checkOptions(options);
+  const connectionLimits = resolveConnectionLimits(options.connections);
+  const clock = options.clock ?? systemClock;
+  // pino loads only when no logger is given: importing the package must not pay for it.
+  const logger = options.logger ?? (await import('pino')).pino({ name: 'proxima-registry' });
+  const state = new RegistryState({
+    clock,
+    ...(checked.historyLimit === undefined ? {} : { historyLimit: checked.historyLimit }),
+  });
+  const checks = options.checks && registryChecks(state, options.checks, clock, logger);
+  const closing = new AbortController();
+  const acl =
+    options.acl === undefined
+      ? undefined
+      : typeof options.acl === 'string'
+        ? AclPolicy.fromFile(options.acl)
+        : AclPolicy.from(options.acl);
+  const auth = acl ?? options.auth ?? allowAll;
+  const gate = new Gatekeeper(auth, mergeLimits(DEFAULT_LIMITS, checked.limits), clock);
+  const allowedHosts =
+    checked.allowedHosts === undefined
+      ? defaultAllowedHosts(checked.host)
+      : parseAllowedHosts(checked.allowedHosts);
+  const deps: ApiDeps = {
+    state,
+    gate,
+    clock,
+    logger,
+    maxBodyBytes: checked.maxBodyBytes,
+    heartbeatMs: checked.heartbeatMs,
+    closing: closing.signal,
+  };
+  const router = new RouteTable().mount(
+    ...healthRoutes(deps, clock.now()),
+    ...leaseRoutes(deps),
+    ...instanceRoutes(deps),
+    ...watchRoutes(deps),
+  );
+  if (options.admin === true) router.mount(...adminRoutes(deps));
+
+  const requests = new Emitter<ServedRequest>();
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    res.setHeader('x-content-type-options', 'nosniff');
+    try {
+      const method = req.method ?? 'GET';
+      const url = new URL(req.url ?? '/', 'http://registry');
+      const match = router.match(method, url.pathname);
+      if (requests.size > 0)
+        requests.emit({ req, res, route: match.kind === 'found' ? match.route.path : undefined });
+      guardRequest(req, allowedHosts);
+      if (match.kind !== 'found') RouteTable.refuse(match, method, url.pathname);
+      await match.route.handler({ req, res, params: match.params, query: url.searchParams });
+    } catch (thrown) {
+      const error = sendError(res, thrown);
+      const status = statusOf(error);
+      if (status >= 500) logger.error({ err: thrown, method: req.method, url: req.url }, 'request failed');
+      else logger.debug({ code: error.code, status, method: req.method, url: req.url }, error.message);
+    }
+  };
+  const listener = (req: IncomingMessage, res: ServerResponse): void => void handle(req, res);
+  const timeouts = httpTimeoutOptions(connectionLimits);
+  const server: Server = options.tls
+    ? createHttpsServer(
+        {
+          ...timeouts,
+          ...options.tls,
+          // With a CA, a client certificate it signed is required: the handshake fails without one.
+          ...(options.tls.ca === undefined ? {} : { requestCert: true, rejectUnauthorized: true }),
+        },
+        listener,
+      )
+    : createHttpServer(timeouts, listener);
+  capConnections(server, connectionLimits, logger);
+  server.on('close', () => state.close());
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    // A request not received within connections.headersTimeoutMs / requestTimeoutMs: 408, as Node's own.
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`);
+    logger.debug({ err: error }, 'client error');
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(checked.port, checked.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  checks?.start();
+  const port = (server.address() as AddressInfo).port;
+  const url = `${options.tls ? 'https' : 'http'}://${joinAddress(checked.host, port)}`;
+  logger.info({ url }, 'registry listening');
+  const xds =
+    options.xds === undefined ? undefined : await startXds(options, checked.host, state, logger, acl);
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      closing.abort();
+      checks?.close();
+      await xds?.close();
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await stopped;
+      state.close();
+      logger.info({ url }, 'registry stopped');
+    })());
+  return {
+    url,
+    port,
+    router,
+    xds,
+    state,
+    logger,
+    requests: requests.event,
+    auth,
+    reloadAcl: () => {
+      if (acl === undefined) return;
+      acl.reload();
+      gate.resetRates();
+      logger.info({ tokens: acl.size }, 'acl reloaded');
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/**
+ * The xDS port, loaded only when asked for (it loads grpc-js and the Envoy protos). It reads the
+ * server's own store through a memory registry view: the store is authoritative, so no
+ * self-preservation hold.
+ */
+async function startXds(
+  options: RegistryServerOptions,
+  host: string,
+  state: RegistryState,
+  logger: Logger,
+  acl: AclPolicy | undefined,
+): Promise<XdsServer> {
+  const { startXdsServer } = await import('../xds/xds-server.js');
+  const { retryOn, ...xds } = options.xds!;
+  const registry = new MemoryRegistry({}, state.store);
+  const discoverer = createDiscoverer({ registry, selfPreservation: false, logger });
+  try {
+    const server = await startXdsServer({
+      ...xds,
+      host: xds.host ?? host,
+      ...(retryOn === undefined ? {} : { retryOn: [...retryOn] }),
+      discoverer,
+      logger: withFields(logger, { component: 'xds' }),
+      ...(options.tls === undefined ? {} : { tls: xdsTls(options.tls) }),
+      ...(acl === undefined ? {} : { readAccess: xdsReadAccess(acl) }),
+    });
+    return {
+      address: server.address,
+      port: server.port,
+      stats: server.stats,
+      queuedResponses: () => server.queuedResponses(),
+      close: async () => {
+        await server.close();
+        await discoverer.close();
+      },
+      [Symbol.asyncDispose]: async () => {
+        await server.close();
+        await discoverer.close();
+      },
+    };
+  } catch (error) {
+    await discoverer.close();
+    throw error;
+  }
+}
+
+function xdsTls(tls: TlsOptions): { key: Buffer | string; cert: Buffer | string; ca?: Buffer | string } {
+  const one = (value: unknown, field: string): Buffer | string => {
+    if (typeof value === 'string' || Buffer.isBuffer(value)) return value;
+    throw invalidArgument(`tls.${field}`, 'the xDS port takes one PEM string or Buffer');
+  };
+  return {
+    key: one(tls.key, 'key'),
+    cert: one(tls.cert, 'cert'),
+    ...(tls.ca === undefined ? {} : { ca: one(tls.ca, 'ca') }),
+  };
+}
