@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { lazySchema, zod } from '../core/zod.js';
+import { lazySchema, preloadZod, zod } from '../core/zod.js';
 import { probeOptionsSchema } from '../probe/options.js';
 import type { BalancerSpecInput } from '../balancer/factory.js';
 import { type Clock, systemClock } from '../core/clock.js';
@@ -104,6 +104,7 @@ export class RoutingSource implements AsyncDisposable {
     root: string,
     extra: z.ZodRawShape,
   ): Promise<RoutingSource> {
+    await preloadZod();
     parseWith(
       zod()
         .object({ ...routingSourceShape(), ...extra })
