@@ -96,9 +96,9 @@ function runCase(name: string): number[] {
       router.close();
       return ns;
     }
-    const pool = new StatsPool(systemClock, healthOptionsSchema.parse({}), () => {});
+    const pool = new StatsPool(systemClock, healthOptionsSchema().parse({}), () => {});
     const stats = pool.sync(instances(n).map((instance) => ({ id: instance.id, instance })));
-    const picker = createBalancer(balancerSpecSchema.parse({ name }), {
+    const picker = createBalancer(balancerSpecSchema().parse({ name }), {
       clock: systemClock,
       random: seededRandom(42),
     }).build(stats);

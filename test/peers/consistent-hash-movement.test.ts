@@ -20,7 +20,7 @@ describe('consistent hash: one of ten endpoints leaves', () => {
     const stats = testPool(clock)
       .sync(testEndpoints(10))
       .filter((s) => s.id !== leaving);
-    const picker = createBalancer(balancerSpecSchema.parse({ name: 'consistent-hash' }), {
+    const picker = createBalancer(balancerSpecSchema().parse({ name: 'consistent-hash' }), {
       clock,
       random: seededRandom(1),
     }).build(stats);

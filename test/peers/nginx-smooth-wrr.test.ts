@@ -23,7 +23,7 @@ function picker(weights: readonly number[], maxFails = 1) {
   const clock = new FakeClock();
   const pool = testPool(clock, { breaker: { enabled: false }, outlier: { enabled: false }, weights: 'none' });
   const stats = pool.sync(testEndpoints(weights.length, (i) => ({ weight: weights[i]! })));
-  const spec = balancerSpecSchema.parse({ name: 'weighted-round-robin', maxFails });
+  const spec = balancerSpecSchema().parse({ name: 'weighted-round-robin', maxFails });
   return createBalancer(spec, { clock, random: seededRandom(1) }).build(stats);
 }
 
