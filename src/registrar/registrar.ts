@@ -1,6 +1,7 @@
 import type { ProximaError } from '../core/errors.js';
 import type { Event } from '../core/event.js';
 import type { Instance, InstancePatch } from '../core/instance.js';
+import { preloadZod } from '../core/zod.js';
 import { announceTopology } from '../topology/announce.js';
 import { lookupTopology } from '../topology/lookup.js';
 import type { TopologyReport } from '../topology/topology.js';
@@ -89,6 +90,7 @@ export interface Registrar extends AsyncDisposable {
  * ```
  */
 export async function startRegistrar(options: RegistrarOptions): Promise<Registrar> {
+  await preloadZod(); // the application's copy of zod, if it has one, checks the options
   resolveRegistrarOptions(options); // bad options fail before any lookup
   const topology = await lookupTopology({
     role: 'service',
