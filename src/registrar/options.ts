@@ -95,7 +95,7 @@ export interface RegistrarConfig {
 const ms = lazySchema((z) =>
   z.number().refine((n) => Number.isFinite(n) && n >= 0, 'must be a non-negative number of ms()'),
 );
-const positiveMs = ms().refine((n) => n > 0, 'must be positive');
+const positiveMs = lazySchema(() => ms().refine((n) => n > 0, 'must be positive'));
 const isFunction = (v: unknown): boolean => typeof v === 'function';
 const hasMethods =
   (...names: string[]) =>
@@ -123,17 +123,20 @@ const optionsSchema = lazySchema((z) =>
       networkInterfaces: z.custom<NetworkInterfaces>(isFunction, 'expected a function').optional(),
       // Validated by the topology lookup, which names `topology.…` fields.
       topology: z.record(z.string(), z.unknown()).optional(),
-      retry: z.object({ initialMs: positiveMs.optional(), maxMs: positiveMs.optional() }).strict().optional(),
+      retry: z
+        .object({ initialMs: positiveMs().optional(), maxMs: positiveMs().optional() })
+        .strict()
+        .optional(),
       breaker: z
         .object({
           failures: z.number().int('must be an integer').min(1).optional(),
-          openMs: positiveMs.optional(),
-          maxOpenMs: positiveMs.optional(),
+          openMs: positiveMs().optional(),
+          maxOpenMs: positiveMs().optional(),
         })
         .strict()
         .optional(),
       drainDelayMs: ms().optional(),
-      drainTimeoutMs: positiveMs.optional(),
+      drainTimeoutMs: positiveMs().optional(),
       awaitRegistration: z.boolean().optional(),
       // Validated by resolveHealthCheck, which names `options.check.…` fields.
       check: z.record(z.string(), z.unknown()).optional(),

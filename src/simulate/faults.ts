@@ -2,7 +2,6 @@ import type { z } from 'zod';
 import { lazySchema } from '../core/zod.js';
 import { durationMsSchema } from '../health/options.js';
 
-const at = durationMsSchema();
 /** A zone, a region or one instance id (`ZONE-INDEX`). */
 const target = lazySchema((z) => z.string().min(1).max(100));
 
@@ -15,8 +14,9 @@ const target = lazySchema((z) => z.string().min(1).max(100));
  * - `drain`: the instances turn DRAINING: they finish what they have and refuse new calls.
  * - `overload`: the callers in `zone` send `factor` × their configured rate (1 restores it).
  */
-export const faultSchema = lazySchema((z) =>
-  z.discriminatedUnion('action', [
+export const faultSchema = lazySchema((z) => {
+  const at = durationMsSchema();
+  return z.discriminatedUnion('action', [
     z.object({ at, action: z.literal('kill'), target: target() }).strict(),
     z.object({ at, action: z.literal('recover'), target: target() }).strict(),
     z
@@ -31,8 +31,8 @@ export const faultSchema = lazySchema((z) =>
         factor: z.number().min(0).max(1000),
       })
       .strict(),
-  ]),
-);
+  ]);
+});
 
 export type Fault = z.output<ReturnType<typeof faultSchema>>;
 

@@ -81,7 +81,9 @@ export const NAMED_POLICIES: readonly SimPolicy[] = [
 /** Names of {@link NAMED_POLICIES}. */
 export const POLICY_NAMES: readonly string[] = NAMED_POLICIES.map((p) => p.name);
 
-const routerTunables = routerOptionsSchema().omit({ service: true, locality: true, balancer: true });
+const routerTunables = lazySchema(() =>
+  routerOptionsSchema().omit({ service: true, locality: true, balancer: true }),
+);
 
 /** A policy spelled out in a scenario: router options as `createRouter` takes them. */
 const customPolicySchema = lazySchema((z) =>
@@ -92,7 +94,7 @@ const customPolicySchema = lazySchema((z) =>
       locality: z.boolean().default(true),
       sameZoneOnly: z.boolean().default(false),
       balancer: balancerSpecSchema().default({ name: 'peak-ewma' }),
-      router: routerTunables.partial().default({}),
+      router: routerTunables().partial().default({}),
     })
     .strict(),
 );

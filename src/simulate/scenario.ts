@@ -133,7 +133,7 @@ const scenarioObject = lazySchema((z) =>
 );
 
 /** The whole scenario file (JSON). Durations are ms numbers or strings like `500ms`, `5s`. */
-export const scenarioSchema = scenarioObject().superRefine(checkReferences);
+export const scenarioSchema = lazySchema(() => scenarioObject().superRefine(checkReferences));
 
 export type Scenario = z.output<ReturnType<typeof scenarioObject>>;
 export type ScenarioInput = z.input<ReturnType<typeof scenarioObject>>;
@@ -146,7 +146,7 @@ export type NetworkSpec = z.output<ReturnType<typeof networkSchema>>;
  * (`scenario.faults.2.target: no zone, region or instance named "eu-x"`).
  */
 export function parseScenario(input: unknown, root = 'scenario'): Scenario {
-  return parseWith(scenarioSchema, input, root);
+  return parseWith(scenarioSchema(), input, root);
 }
 
 /** Parses a scenario file's text (JSON). `source` names the file in error messages. */
