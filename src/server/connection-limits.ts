@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema, zod } from '../core/zod.js';
 import type { Logger } from '../core/logger.js';
 import { parseWith } from '../core/validate.js';
 import { defaultMaxConnections } from '../rpc/server/limits.js';
@@ -32,27 +33,29 @@ export function defaultConnectionLimits(): ConnectionLimits {
   };
 }
 
-const count = z.number().int('must be an integer').min(1);
+const count = lazySchema((z) => z.number().int('must be an integer').min(1));
 
 /** `connections` of the registry server options: any subset of {@link ConnectionLimits}. */
-export const connectionLimitsSchema = z
-  .object({
-    maxConnections: count,
-    maxConnectionsPerAddress: count,
-    headersTimeoutMs: count,
-    requestTimeoutMs: count,
-  })
-  .partial()
-  .strict();
+export const connectionLimitsSchema = lazySchema((z) =>
+  z
+    .object({
+      maxConnections: count(),
+      maxConnectionsPerAddress: count(),
+      headersTimeoutMs: count(),
+      requestTimeoutMs: count(),
+    })
+    .partial()
+    .strict(),
+);
 
-export type ConnectionLimitsInput = z.input<typeof connectionLimitsSchema>;
+export type ConnectionLimitsInput = z.input<ReturnType<typeof connectionLimitsSchema>>;
 
 /**
  * Validates `input` (INVALID_ARGUMENT naming e.g. `options.connections.headersTimeoutMs`) and fills
  * the defaults. The headers must fit in the request's time.
  */
 export function resolveConnectionLimits(input: unknown, root = 'options.connections'): ConnectionLimits {
-  const given = parseWith(connectionLimitsSchema, input ?? {}, root);
+  const given = parseWith(connectionLimitsSchema(), input ?? {}, root);
   const defaults = defaultConnectionLimits();
   // One of the two timeouts alone moves the other's default out of its way.
   const requestTimeoutMs =
@@ -63,6 +66,7 @@ export function resolveConnectionLimits(input: unknown, root = 'options.connecti
     headersTimeoutMs: given.headersTimeoutMs ?? Math.min(defaults.headersTimeoutMs, requestTimeoutMs),
     requestTimeoutMs,
   };
+  const z = zod();
   parseWith(
     z.object({
       headersTimeoutMs: z.number().max(limits.requestTimeoutMs, 'must not exceed requestTimeoutMs'),
