@@ -2,8 +2,6 @@ import type { ProximaError } from '../core/errors.js';
 import type { Event } from '../core/event.js';
 import type { Instance, InstancePatch } from '../core/instance.js';
 import { preloadZod } from '../core/zod.js';
-import { announceTopology } from '../topology/announce.js';
-import { lookupTopology } from '../topology/lookup.js';
 import type { TopologyReport } from '../topology/topology.js';
 import type { RegistrationBreakerState } from './breaker.js';
 import type {
@@ -14,8 +12,7 @@ import type {
   RegistrarState,
 } from './events.js';
 import type { RegistrarExplanation } from './explain.js';
-import { type RegistrarOptions, resolveRegistrarOptions } from './options.js';
-import { RegistrarImpl } from './registrar-impl.js';
+import type { RegistrarOptions } from './options.js';
 import { sharedLocality } from './shared-locality.js';
 
 /**
@@ -90,7 +87,17 @@ export interface Registrar extends AsyncDisposable {
  * ```
  */
 export async function startRegistrar(options: RegistrarOptions): Promise<Registrar> {
-  await preloadZod(); // the application's copy of zod, if it has one, checks the options
+  // The registrar's machinery loads on the first call, not with the package; zod is the
+  // application's copy when it has one. All of it before the registrar exists: a registrar made
+  // with `awaitRegistration: false` is still returned before its first attempt can report.
+  const [{ resolveRegistrarOptions }, { RegistrarImpl }, { lookupTopology }, { announceTopology }] =
+    await Promise.all([
+      import('./options.js'),
+      import('./registrar-impl.js'),
+      import('../topology/lookup.js'),
+      import('../topology/announce.js'),
+      preloadZod(),
+    ]);
   resolveRegistrarOptions(options); // bad options fail before any lookup
   const topology = await lookupTopology({
     role: 'service',
