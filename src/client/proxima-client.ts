@@ -26,10 +26,61 @@ import { prepareTls } from '../rpc/tls/dial.js';
 import { announceTopology } from '../topology/announce.js';
 import { lookupTopology } from '../topology/lookup.js';
 import { formatSources, type TopologyReport } from '../topology/topology.js';
-import type { Client } from './client.js';
 import { checkClientOptions, type ClientCallOptions, type ClientOptions } from './options.js';
 import { type ClientObserver, combineObservers } from './observer.js';
 import { type ChannelDeps, ServiceChannel } from './service-channel.js';
+
+/**
+ * A Proxima client: calls services by name through discovery, locality-aware routing, balancing,
+ * the fail-mode policy and pooled RPC connections. One client serves any number of services; each
+ * gets one registry watch, one router and one connection per endpoint, created on first use.
+ *
+ * @example
+ * ```ts
+ * await using client = await createClient({ registry: 'http://127.0.0.1:7070' });
+ * const users = client.bind(UserApi);
+ * const user = await users.get({ id: '42' }, { deadlineMs: 300 });
+ * const raw = await client.call('users', 'get', { id: '42' });
+ * console.log(formatRoutingTable(client.explain('users')));
+ * ```
+ */
+export interface Client extends AsyncDisposable {
+  /** Where this caller runs (routing prefers instances near it). */
+  readonly locality: Locality;
+  /** How the locality was found: what every topology source answered (docs/topology.md). */
+  readonly topology: TopologyReport;
+  /**
+   * Calls `service.method` with `request` and resolves with the decoded answer. Rejects with a
+   * ProximaError: the last attempt's error, DEADLINE_EXCEEDED, CANCELLED, or NO_ENDPOINTS.
+   */
+  call<T = unknown>(
+    service: string,
+    method: string,
+    request: unknown,
+    options?: ClientCallOptions,
+  ): Promise<T>;
+  /** Calls `service.method` on every routable instance at once; all must succeed. */
+  broadcast<T = unknown>(
+    service: string,
+    method: string,
+    request: unknown,
+    options?: ClientCallOptions,
+  ): Promise<ReadonlyArray<BroadcastReply<T>>>;
+  /** A typed client of a service definition: one async method per method, types from its schemas. */
+  bind<D extends ServiceDefinition>(
+    definition: D,
+    options?: BindOptions,
+  ): ServiceClient<D, ClientCallOptions>;
+  /** Resolves once the first snapshot of `service` arrived (calls made before simply wait for it). */
+  ready(service: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * The live routing table of `service`: tiers, shares, endpoint health and why (starts watching
+   * the service if no call did yet; the table is empty until its first snapshot).
+   */
+  explain(service: string): RoutingTable;
+  /** Stops watches, probers and connections; closes the registry when the client opened it. */
+  close(): Promise<void>;
+}
 
 /**
  * {@link createClient}'s work, in the module it loads on first use: checks the options, looks up

@@ -7,14 +7,13 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '../core/clock.js';
-import { Emitter } from '../core/event.js';
+import { Emitter, type Event } from '../core/event.js';
 import { joinAddress } from '../core/instance.js';
 import { type Logger, withFields } from '../core/logger.js';
 import { sendError, statusOf } from './http-io.js';
 import { registryChecks } from './checks/registry-checks.js';
 import { capConnections, httpTimeoutOptions, resolveConnectionLimits } from './connection-limits.js';
 import { checkOptions, type RegistryServerOptions } from './options.js';
-import type { RegistryServer, ServedRequest } from './server.js';
 import { RouteTable } from './router.js';
 import { adminRoutes } from './routes/admin.js';
 import type { ApiDeps } from './routes/api-deps.js';
@@ -27,12 +26,48 @@ import { xdsReadAccess } from './xds-access.js';
 import { Gatekeeper } from './security/gatekeeper.js';
 import { DEFAULT_LIMITS, mergeLimits } from './security/limits.js';
 import { defaultAllowedHosts, guardRequest, parseAllowedHosts } from './security/request-guard.js';
-import { allowAll, type TlsOptions } from './seams.js';
+import { allowAll, type AuthPolicy, type TlsOptions } from './seams.js';
 import { invalidArgument } from '../core/errors.js';
 import { RegistryState } from './state.js';
 import type { XdsServer } from '../xds/xds-server.js';
 import { MemoryRegistry } from '../backends/memory/memory-registry.js';
 import { createDiscoverer } from '../discovery/discoverer.js';
+
+/** A running registry server. Dispose it (or `close()`) to end watches and free the port. */
+export interface RegistryServer extends AsyncDisposable {
+  /** Base URL, e.g. `http://127.0.0.1:7070`: what `PROXIMA_REGISTRY` should be set to. */
+  readonly url: string;
+  /** The bound port (useful with `port: 0`). */
+  readonly port: number;
+  /** The route table: mount `/metrics`, `/ui` and friends here. */
+  readonly router: RouteTable;
+  /** The xDS server, when `xds` was given. */
+  readonly xds: XdsServer | undefined;
+  /** The registry state behind the API (for metrics and the dashboard). */
+  readonly state: RegistryState;
+  readonly logger: Logger;
+  /**
+   * Fires as each request starts, with its matched route pattern (undefined when no route
+   * matched): `/metrics` counts requests and open SSE streams from it, watching `res` for the end.
+   */
+  readonly requests: Event<ServedRequest>;
+  /** How requests are authenticated: the ACL, or open. The dashboard asks for a token when it must. */
+  readonly auth: AuthPolicy;
+  /**
+   * Reads the ACL file again (`proxima registry` does it on SIGHUP). Open watches stay open. A bad
+   * file throws and the current rules stay in force. Nothing to do without an ACL file.
+   */
+  reloadAcl(): void;
+  close(): Promise<void>;
+}
+
+/** A request as it starts, for observers (see {@link RegistryServer.requests}). */
+export interface ServedRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** The route pattern, e.g. `/v1/services/:service/watch` (bounded, unlike the path). */
+  readonly route: string | undefined;
+}
 
 /**
  * {@link startRegistryServer}'s work, in the module it loads on first use: checks the options,
