@@ -128,6 +128,56 @@ describe('back-pressure: a client that never reads its socket', () => {
     expect(closing?.fields).toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
   });
 
+  it('a chunk of requests for large answers starts a batch, not the whole chunk; the rest waits for the drain and is dropped when the peer goes', async () => {
+    const observed: Observed = { aborts: [], started: 0 };
+    const logs: Logged[] = [];
+    const { server, port } = await start(
+      { limits: { outboundHighWaterBytes: MiB }, logger: recorder(logs) },
+      observed,
+    );
+    const attacker = peer(port);
+    await attacker.connected;
+    attacker.socket.pause();
+    // 200 requests for 1 MB answers in ONE write (one read on the server). Before: all 200 handlers
+    // ran before the first answer was queued.
+    attacker.send(
+      Buffer.concat(Array.from({ length: 200 }, () => attacker.request('test.blob', { size: 1_000_000 }))),
+    );
+    await expect.poll(() => logs.some((l) => l.message.includes('stopped reading'))).toBe(true);
+    // Let any further turn of decoding happen (there must be none while over the mark).
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    const startedOverMark = observed.started;
+    // A batch of 16 (16 MB of answers) passes the 1 MiB mark, unless the kernel's socket buffers
+    // took most of it: then a second one does. No more start while the process queues over it.
+    expect(startedOverMark).toBeGreaterThan(0);
+    expect(startedOverMark).toBeLessThanOrEqual(32);
+    // The peer goes away without reading: the requests kept for later run no handler.
+    attacker.destroy();
+    await expect.poll(() => server.connectionCount).toBe(0);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(observed.started).toBe(startedOverMark);
+  });
+
+  it('a chunk held for a turn or a drain is decoded in order once the client reads', async () => {
+    const observed: Observed = { aborts: [], started: 0 };
+    const { port } = await start({ limits: { outboundHighWaterBytes: MiB } }, observed);
+    const attacker = peer(port);
+    await attacker.connected;
+    attacker.socket.pause();
+    attacker.send(
+      Buffer.concat([
+        ...Array.from({ length: 100 }, () => attacker.request('test.blob', { size: 100_000 })),
+        ...Array.from({ length: 100 }, () => attacker.request('test.echo', { msg: 'small' })),
+      ]),
+    );
+    await expect.poll(() => observed.started).toBeGreaterThan(0);
+    attacker.socket.resume();
+    await expect.poll(() => attacker.count(FrameType.RESPONSE), { timeout: 30_000 }).toBe(200);
+    expect(observed.started).toBe(100);
+    const ids = attacker.frames.filter((f) => f.type === FrameType.RESPONSE).map((f) => f.streamId);
+    expect(new Set(ids).size).toBe(200);
+  });
+
   it('closes a connection whose queue passes the hard cap at once', async () => {
     const observed: Observed = { aborts: [], started: 0 };
     const logs: Logged[] = [];

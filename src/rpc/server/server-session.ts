@@ -63,9 +63,19 @@ function onSocketDrain(this: Socket): void {
 function onSocketClose(this: Socket): void {
   (this as SessionSocket)[SESSION].closed();
 }
+function onResumeReading(session: ServerSession): void {
+  session.resumeReading();
+}
 function ignore(): void {
   // 'close' follows an 'error'; the cause does not change what we do
 }
+
+/**
+ * Requests started from one read before the rest of it waits a turn of the event loop: their
+ * answers, if the handlers have them at once, are queued and the high-water mark checked before
+ * more are started (the writer's batch).
+ */
+const REQUESTS_PER_TURN = 16;
 
 /**
  * The server side of one connection: decodes requests, runs them through their route, writes the
@@ -98,6 +108,10 @@ export class ServerSession implements GuardedConnection {
   private readonly guard: ConnectionGuard;
   /** Reading stopped because the outbound queue is over the high-water mark. */
   private paused = false;
+  /** Decoding is held: the socket is paused and the decoder keeps the rest of a chunk. */
+  private holding = false;
+  /** Requests started since reading last began or resumed (see {@link REQUESTS_PER_TURN}). */
+  private startedThisTurn = 0;
   /** Frames decoded so far (tells the guard whether a chunk completed one). */
   private frames = 0;
   /** The client's preface and SETTINGS have arrived. */
@@ -292,6 +306,27 @@ export class ServerSession implements GuardedConnection {
     this.calls.set(call);
     this.deps.inFlight.enter();
     void this.run(call, route, request);
+    // A bound check per request: the rest of a read waits while the connection is over its mark,
+    // or after a batch, so a chunk of requests for large answers cannot start all of them before
+    // any answer is queued (and a peer that goes away meanwhile costs no more handlers).
+    if (++this.startedThisTurn >= REQUESTS_PER_TURN || this.paused) this.holdReading();
+  }
+
+  /** Stops decoding after the current frame; resumes next turn, or on drain if over the mark. */
+  private holdReading(): void {
+    this.decoder.hold();
+    if (this.holding) return;
+    this.holding = true;
+    this.socket.pause();
+    if (!this.paused) setImmediate(onResumeReading, this);
+  }
+
+  /** Decodes what was held (a turn later, or once the socket drained below the mark). */
+  resumeReading(): void {
+    if (!this.holding || this.paused || this.closing) return;
+    this.holding = false;
+    this.decode(null);
+    if (!this.holding && !this.paused) this.socket.resume();
   }
 
   private async run(call: ServerCall, route: Route, request: unknown): Promise<void> {
@@ -362,9 +397,16 @@ export class ServerSession implements GuardedConnection {
 
   /** Bytes from the socket (its 'data' listener). */
   read(chunk: Buffer): void {
+    this.decode(chunk);
+  }
+
+  /** Feeds `chunk` to the decoder, or (null) what it held. */
+  private decode(chunk: Buffer | null): void {
     const before = this.frames;
+    this.startedThisTurn = 0;
     try {
-      this.decoder.push(chunk);
+      if (chunk === null) this.decoder.resume();
+      else this.decoder.push(chunk);
     } catch (error) {
       const e = toProximaError(error, 'PROTOCOL_ERROR');
       this.deps.logger.warn({ peer: this.peer, code: e.code, err: e.message }, 'rpc: closing connection');
@@ -409,8 +451,9 @@ export class ServerSession implements GuardedConnection {
     if (!this.paused || this.closing) return;
     this.paused = false;
     this.guard.resume();
-    this.socket.resume();
     this.deps.logger.debug?.({ peer: this.peer }, 'rpc: outbound drained, reading again');
+    if (this.holding) this.resumeReading();
+    else this.socket.resume();
   }
 
   /** The guard gave up on the connection: a timeout or a queue that did not drain. */

@@ -31,6 +31,10 @@ export class FrameDecoder {
   private partial: Buffer | null = null;
   private partialFilled = 0;
   private stopped = false;
+  /** {@link hold} was called: the loop stops before the next frame. */
+  private holding = false;
+  /** The rest of the chunk that was being decoded when the sink asked to hold. */
+  private held: Buffer | null = null;
   /** Bytes of the peer's preface still expected (0 once it has been checked). */
   private prefaceLeft: number;
   /** The preface's first bytes, only when it arrives split across chunks. */
@@ -53,6 +57,30 @@ export class FrameDecoder {
     this.stopped = true;
     this.partial = null;
     this.prefaceBuf = null;
+    this.held = null;
+  }
+
+  /**
+   * Called by the sink from `onFrame`: decoding stops after the current frame, and the rest of the
+   * chunk is kept (a view, no copy) until {@link resume}. The caller stops feeding chunks meanwhile
+   * (one that arrives anyway is queued behind the kept bytes).
+   */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** True while decoding is held (see {@link hold}). */
+  get isHeld(): boolean {
+    return this.holding;
+  }
+
+  /** Decodes what {@link hold} kept (it may hold again). Throws PROTOCOL_ERROR like {@link push}. */
+  resume(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    const rest = this.held;
+    this.held = null;
+    if (rest !== null) this.push(rest);
   }
 
   /** True when bytes of an unfinished frame are buffered. */
@@ -65,6 +93,11 @@ export class FrameDecoder {
   /** Feeds the next chunk. Throws PROTOCOL_ERROR on malformed input. */
   push(chunk: Buffer): void {
     if (this.stopped) return;
+    if (this.holding) {
+      // Bytes behind the held ones (rare: the caller pauses its source while held).
+      this.held = this.held === null ? chunk : Buffer.concat([this.held, chunk]);
+      return;
+    }
     let offset = 0;
     try {
       if (this.prefaceLeft > 0) {
@@ -77,6 +110,10 @@ export class FrameDecoder {
       }
       const n = chunk.length;
       while (offset < n && !this.stopped) {
+        if (this.holding) {
+          this.held = chunk.subarray(offset);
+          return;
+        }
         const remaining = n - offset;
         if (remaining < 4) {
           for (; offset < n; offset++) this.head = this.head * 256 + chunk[offset]!;
