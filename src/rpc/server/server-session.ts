@@ -312,13 +312,9 @@ export class ServerSession implements GuardedConnection {
     if (++this.startedThisTurn >= REQUESTS_PER_TURN || this.paused) this.holdReading();
   }
 
-  /** Stops decoding after the current frame; resumes next turn, or on drain if over the mark. */
+  /** Stops decoding after the current frame (see {@link decode} for what follows). */
   private holdReading(): void {
     this.decoder.hold();
-    if (this.holding) return;
-    this.holding = true;
-    this.socket.pause();
-    if (!this.paused) setImmediate(onResumeReading, this);
   }
 
   /** Decodes what was held (a turn later, or once the socket drained below the mark). */
@@ -421,6 +417,12 @@ export class ServerSession implements GuardedConnection {
       this.cancelAll(new ProximaError('CANCELLED', 'connection closed after a protocol error'));
       this.close();
       return;
+    }
+    if (this.decoder.isHeld && !this.holding) {
+      // The rest of the read waits: next turn, or on drain if over the mark.
+      this.holding = true;
+      this.socket.pause();
+      if (!this.paused) setImmediate(onResumeReading, this);
     }
     this.guard.onData(this.frames !== before, this.decoder.hasPartialFrame);
   }

@@ -62,8 +62,9 @@ export class FrameDecoder {
 
   /**
    * Called by the sink from `onFrame`: decoding stops after the current frame, and the rest of the
-   * chunk is kept (a view, no copy) until {@link resume}. The caller stops feeding chunks meanwhile
-   * (one that arrives anyway is queued behind the kept bytes).
+   * chunk is kept (a view, no copy) until {@link resume}; when the chunk ended with that frame there
+   * is nothing to keep and decoding is not held. While {@link isHeld}, the caller stops feeding
+   * chunks (one that arrives anyway is queued behind the kept bytes).
    */
   hold(): void {
     this.holding = true;
@@ -137,6 +138,7 @@ export class FrameDecoder {
       throw error;
     } finally {
       this.view.release();
+      if (this.held === null) this.holding = false;
     }
   }
 
