@@ -26,6 +26,8 @@ export interface DemoOptions {
   readonly perZone: number;
   /** Lease TTL of the demo instances. */
   readonly ttlMs: number;
+  /** The verdict's same-zone share while healthy (default 0.99, `SUMMARY_RULES.healthyLocalShare`). */
+  readonly minLocalShare?: number;
 }
 
 /** Where the demo writes and what stops it. */
@@ -173,7 +175,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     await server.close();
   }
   out(`stopped: none of the ${processes.started.length} demo processes is left`);
-  const summary = summarize(records, caller);
+  const summary = summarize(records, caller, options.minLocalShare);
   out(formatSummary(summary));
   return { summary, pids: processes.started };
 }

@@ -66,7 +66,11 @@ const pct = (x: number | undefined): string => (x === undefined ? 'n/a' : `${(x 
  * drain and zone-loss phases, and traffic back in the caller's zone at the end of the last
  * recovery. A check whose phase never happened is reported as not exercised.
  */
-export function summarize(records: readonly PhaseRecord[], localZone: string): DemoSummary {
+export function summarize(
+  records: readonly PhaseRecord[],
+  localZone: string,
+  healthyLocalShare: number = SUMMARY_RULES.healthyLocalShare,
+): DemoSummary {
   const phases = records.map((r) => ({
     phase: r.phase,
     cause: r.cause,
@@ -80,8 +84,8 @@ export function summarize(records: readonly PhaseRecord[], localZone: string): D
     localZone,
   );
   checks.push({
-    name: `same-zone calls while healthy ≥ ${pct(SUMMARY_RULES.healthyLocalShare)}`,
-    ok: healthy.localShare === undefined ? undefined : healthy.localShare >= SUMMARY_RULES.healthyLocalShare,
+    name: `same-zone calls while healthy ≥ ${pct(healthyLocalShare)}`,
+    ok: healthy.localShare === undefined ? undefined : healthy.localShare >= healthyLocalShare,
     detail: `${pct(healthy.localShare)} of ${healthy.calls} calls in ${localZone}`,
   });
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { invalidArgument, isProximaError } from '../../core/errors.js';
 import { runDemo } from '../../demo/demo.js';
 import { DEFAULT_SCRIPT, parseScript, type ScriptStep } from '../../demo/script.js';
+import { SUMMARY_RULES } from '../../demo/summary.js';
 import { DEFAULT_PORT } from '../../server/options.js';
 import { defineCommand } from '../command.js';
 import { exampleNames, examplePath } from '../examples.js';
@@ -48,6 +49,12 @@ export const command = defineCommand({
       description: `registry + dashboard port, 0 for any (default ${DEFAULT_PORT}, or any free one if taken)`,
     },
     'per-zone': { type: 'string', placeholder: 'N', description: 'instances per zone (default 3)' },
+    'min-local-share': {
+      type: 'string',
+      placeholder: 'PERCENT',
+      description:
+        "the verdict's same-zone share while healthy, 50-100 (default 99; a machine busy with other work moves more out of zone)",
+    },
     ttl: { type: 'string', placeholder: 'DURATION', description: 'lease TTL of the instances (default 3s)' },
     'log-level': {
       type: 'string',
@@ -69,6 +76,10 @@ export const command = defineCommand({
         script,
         perZone: flags['per-zone'] === undefined ? 3 : parseIntFlag(flags['per-zone'], '--per-zone', 1, 10),
         ttlMs: flags.ttl === undefined ? 3_000 : parseDurationFlag(flags.ttl, '--ttl'),
+        minLocalShare:
+          flags['min-local-share'] === undefined
+            ? SUMMARY_RULES.healthyLocalShare
+            : parseIntFlag(flags['min-local-share'], '--min-local-share', 50, 100) / 100,
       },
       { stdout, stdin: process.stdin, signal, logger },
     );
