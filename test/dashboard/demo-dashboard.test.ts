@@ -80,9 +80,10 @@ describe('dashboard with the live demo (Chromium)', () => {
     }, 60_000);
     const cells = await row();
     expect(Object.keys(cells).sort()).toEqual(['eu-west/a', 'eu-west/b', 'us-east/c']);
-    expect(await page.$$eval('#endpoints tr[data-endpoint]', (rows) => rows.length)).toBeGreaterThanOrEqual(
-      9,
-    );
+    // The endpoints table follows the client's reports (one a second): wait for all nine.
+    await expect
+      .poll(() => page.$$eval('#endpoints tr[data-endpoint]', (rows) => rows.length), { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(9);
     await page.screenshot({ path: artifact('dashboard-demo.png'), fullPage: true });
   });
 
