@@ -23,9 +23,12 @@ export const byLoad =
 
 /**
  * `peakEwmaLoad(b) < peakEwmaLoad(a)`: both candidates' costs are read the peers' way, decaying the
- * stored cost to the pool's last clock reading (no clock read) before the loads are compared.
+ * stored cost to the pool's last clock reading (no clock read) before the loads are compared. The
+ * divisors (weight shares, always > 0) are cross-multiplied instead of divided: the same order.
  */
-export const peakEwmaLower: Lower = (a, b) => a.currentLoad() > b.currentLoad();
+export const peakEwmaLower: Lower = (a, b) =>
+  a.decayTo(a.poolNow) * (a.pending + 1) * b.loadDivisor >
+  b.decayTo(b.poolNow) * (b.pending + 1) * a.loadDivisor;
 
 /**
  * Power of two choices (Mitzenmacher): draw two distinct endpoints at random and take the one with
@@ -72,7 +75,9 @@ export class TwoChoicesPicker implements Picker {
     const random = this.deps.random;
     const i = (random() * n) | 0;
     let j = (random() * (n - 1)) | 0;
-    if (j >= i) j++;
+    // j skips i: `+1` when j >= i, without a branch (its outcome is a coin flip, a mispredict
+    // every other pick).
+    j += 1 - ((j - i) >>> 31);
     const a = endpoints[i]!;
     const b = endpoints[j]!;
     const okA = usable(a, context, this.panic);

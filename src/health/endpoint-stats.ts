@@ -17,7 +17,11 @@ const POLY_DECAY_LIMIT = 2 ** -8;
  * `Math.exp` itself.
  */
 export function decayFactor(dtMs: number, tauMs: number): number {
-  const x = dtMs / tauMs;
+  return decayOf(dtMs / tauMs);
+}
+
+/** `exp(-x)` for `x = Δt/τ > 0`, as {@link decayFactor}; endpoints pass `Δt × (1/τ)` (no division). */
+export function decayOf(x: number): number {
   if (x >= POLY_DECAY_LIMIT) return Math.exp(-x);
   return 1 - x * (1 - x * (1 / 2 - x * (1 / 6 - x * (1 / 24 - x / 120))));
 }
@@ -35,6 +39,8 @@ export interface StatsHost {
   now: number;
   /** Peak-EWMA decay constant τ in ms. */
   readonly tauMs: number;
+  /** `1 / tauMs`: a decay multiplies by it instead of dividing. */
+  readonly perTauMs: number;
   /** The least weight one latency sample gets in the peak-EWMA, however close it follows the last. */
   readonly minSampleWeight: number;
   readonly health: HealthHooks;
@@ -199,7 +205,7 @@ export class EndpointStats implements CallTracker {
   decayTo(now: number): number {
     const dt = now - this.stamp;
     if (dt > 0) {
-      this.cost *= decayFactor(dt, this.host.tauMs);
+      this.cost *= decayOf(dt * this.host.perTauMs);
       this.stamp = now;
     }
     return this.cost;
@@ -274,7 +280,7 @@ export class EndpointStats implements CallTracker {
       const host = this.host;
       const dt = now - this.stamp;
       const keep = 1 - host.minSampleWeight;
-      let w = dt > 0 ? decayFactor(dt, host.tauMs) : 1;
+      let w = dt > 0 ? decayOf(dt * host.perTauMs) : 1;
       if (w > keep) w = keep;
       this.cost = this.cost * w + rtt * (1 - w);
     }

@@ -14,6 +14,7 @@ export class StatsPool implements StatsHost, PoolView {
   now = Number.NaN;
   ejected = 0;
   readonly tauMs: number;
+  readonly perTauMs: number;
   readonly minSampleWeight: number;
   readonly health: HealthPolicy;
   private readonly byId = new Map<string, EndpointStats>();
@@ -27,6 +28,7 @@ export class StatsPool implements StatsHost, PoolView {
   ) {
     this.now = clock.now();
     this.tauMs = options.ewmaTauMs;
+    this.perTauMs = 1 / options.ewmaTauMs;
     this.minSampleWeight = options.ewmaMinSampleWeight;
     this.health = new HealthPolicy(options, this, onChange);
   }
