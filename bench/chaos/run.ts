@@ -1,6 +1,7 @@
 /**
  * The chaos suite: `npm run chaos` (full drills, ~20 s each) or `npm run chaos -- --short`.
- * `--only "SIGSTOP/SIGCONT a server,a client that never reads"` picks drills; `--rate N` sets the
+ * `--only "SIGSTOP/SIGCONT a server,a client that never reads"` picks drills (names separated by a
+ * comma with no space); `--rate N` sets the
  * caller's calls/s (default 2 000 full, 1 000 short). Prints one markdown
  * row per drill as it finishes, then the whole table and each drill's notes; exits 1 when a target
  * is missed (a failed call, a failed registry probe, or the attacked process over 256 MB).
@@ -12,7 +13,10 @@ const short = args.includes('--short');
 const onlyAt = args.indexOf('--only');
 const rateAt = args.indexOf('--rate');
 const rate = rateAt >= 0 ? Number(args[rateAt + 1]) : undefined;
-const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',').map((s) => s.trim()) : Object.keys(DRILLS);
+// Names are separated by a comma with no space after it: "kill -9 the registry, restart after 5 s"
+// is one name.
+const only =
+  onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(/,(?! )/).map((s) => s.trim()) : Object.keys(DRILLS);
 
 console.log(`chaos: ${only.length} drills, ${short ? 'short' : 'full'} run`);
 console.log(TABLE_HEADER);

@@ -12,7 +12,7 @@ import { joinAddress } from '../core/instance.js';
 import { type Logger, withFields } from '../core/logger.js';
 import { sendError, statusOf } from './http-io.js';
 import { registryChecks } from './checks/registry-checks.js';
-import { capConnections, httpTimeoutOptions, resolveConnectionLimits } from './connection-limits.js';
+import { frontListener, httpTimeoutOptions, resolveConnectionLimits } from './connection-limits.js';
 import { checkOptions, type RegistryServerOptions } from './options.js';
 import { RouteTable } from './router.js';
 import { adminRoutes } from './routes/admin.js';
@@ -32,6 +32,9 @@ import { RegistryState } from './state.js';
 import type { XdsServer } from '../xds/xds-server.js';
 import { MemoryRegistry } from '../backends/memory/memory-registry.js';
 import { createDiscoverer } from '../discovery/discoverer.js';
+
+/** The listen backlog asked for; the kernel caps it at net.core.somaxconn (4096 by default). */
+const LISTEN_BACKLOG = 4_096;
 
 /** A running registry server. Dispose it (or `close()`) to end watches and free the port. */
 export interface RegistryServer extends AsyncDisposable {
@@ -146,8 +149,8 @@ export async function runRegistryServer(options: RegistryServerOptions): Promise
         listener,
       )
     : createHttpServer(timeouts, listener);
-  capConnections(server, connectionLimits, logger);
-  server.on('close', () => state.close());
+  // The socket that listens is the front's: it refuses over-cap connections before HTTP sees them.
+  const front = frontListener(server, connectionLimits, logger);
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     // A request not received within connections.headersTimeoutMs / requestTimeoutMs: 408, as Node's own.
     const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
@@ -156,14 +159,21 @@ export async function runRegistryServer(options: RegistryServerOptions): Promise
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(checked.port, checked.host, () => {
-      server.off('error', reject);
+    front.once('error', reject);
+    // The kernel's accept queue as long as it allows (net.core.somaxconn caps it; Node's default is
+    // 511): a burst of connects beyond it drops SYNs, and a dropped SYN costs the client a 1 s
+    // retransmission — a legitimate client caught in a reconnect storm waits that second.
+    front.listen({ port: checked.port, host: checked.host, backlog: LISTEN_BACKLOG }, () => {
+      front.off('error', reject);
+      // The HTTP server itself never listens; its 'listening' event starts what Node's HTTP layer
+      // starts on listen: tracking connections for the header / request timeouts and for
+      // closeAllConnections.
+      server.emit('listening');
       resolve();
     });
   });
   checks?.start();
-  const port = (server.address() as AddressInfo).port;
+  const port = (front.address() as AddressInfo).port;
   const url = `${options.tls ? 'https' : 'http'}://${joinAddress(checked.host, port)}`;
   logger.info({ url }, 'registry listening');
   const xds =
@@ -175,7 +185,9 @@ export async function runRegistryServer(options: RegistryServerOptions): Promise
       closing.abort();
       checks?.close();
       await xds?.close();
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      const stopped = new Promise<void>((resolve) => front.close(() => resolve()));
+      // Stops the timeout checks (the server is not listening: its callback only reports that).
+      server.close(() => undefined);
       server.closeAllConnections();
       await stopped;
       state.close();

@@ -1,9 +1,14 @@
-import { connect, type Socket } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpRegistry } from '../../src/backends/http/index.js';
 import { isProximaError } from '../../src/core/errors.js';
-import { defaultConnectionLimits, resolveConnectionLimits } from '../../src/server/connection-limits.js';
+import {
+  defaultConnectionLimits,
+  frontListener,
+  resolveConnectionLimits,
+} from '../../src/server/connection-limits.js';
 import { startRegistryServer, type RegistryServer } from '../../src/server/index.js';
 import { eventually } from '../support/processes.js';
 
@@ -148,4 +153,29 @@ describe('registry server: connection limits', () => {
     const fifth = await slowHeaders(server.port, '127.0.0.1');
     expect(await fifth.closed).toBe('');
   }, 60_000);
+
+  it('a connection over the per-address cap is refused before the HTTP layer sees it (no parser, no timers)', async () => {
+    // What the slowloris's reconnect storm costs the registry per refused connection: an accept and
+    // a close. The HTTP server behind the front is told only of admitted connections.
+    const http = createHttpServer(() => undefined);
+    const seen: Socket[] = [];
+    http.on('connection', (socket: Socket) => seen.push(socket));
+    const front = frontListener(http, { ...defaultConnectionLimits(), maxConnectionsPerAddress: 2 }, silent);
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    http.emit('listening');
+    try {
+      const port = (front.address() as AddressInfo).port;
+      const held = [await slowHeaders(port), await slowHeaders(port)];
+      await eventually(() => expect(seen).toHaveLength(2));
+      const refused = await slowHeaders(port);
+      expect(await refused.closed).toBe('');
+      // The held ones are still open, and the refused one never reached the HTTP server.
+      expect(held.every((h) => !h.socket.destroyed)).toBe(true);
+      expect(seen).toHaveLength(2);
+    } finally {
+      http.closeAllConnections();
+      http.close();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+    }
+  });
 });
