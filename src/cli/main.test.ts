@@ -57,6 +57,7 @@ describe('proxima: usage', () => {
     [['register', '--service', 'users', '--address', '127.0.0.1:1', '--protocol', 'smtp'], '--protocol: '],
     [['register', '--service', 'users', '--address', '127.0.0.1:1', '--zone', 'a b'], '--zone: '],
     [['register', '--service', 'bad name', '--address', '127.0.0.1:1'], '--service: '],
+    [['demo', '--load-spill', 'maybe'], '--load-spill: expected on or off, got "maybe"'],
   ])('%j exits 2 naming the flag', async (argv, message) => {
     const run = await runCli(argv, { PROXIMA_REGISTRY: 'memory:' });
     expect(run.code).toBe(2);

@@ -26,8 +26,13 @@ export interface DemoOptions {
   readonly perZone: number;
   /** Lease TTL of the demo instances. */
   readonly ttlMs: number;
-  /** The verdict's same-zone share while healthy (default 0.99, `SUMMARY_RULES.healthyLocalShare`). */
+  /**
+   * The verdict's same-zone share while healthy (default 0.99, `SUMMARY_RULES.healthyLocalShare`),
+   * and after the last recovery when lower than that bar's 0.95.
+   */
   readonly minLocalShare?: number;
+  /** The caller's load-aware spill (default on): off for a run on cores busy with other work. */
+  readonly loadSpill?: boolean;
 }
 
 /** Where the demo writes and what stops it. */
@@ -97,6 +102,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
       `${server.url}/ui/api/traffic`,
       '--expect',
       String(fleet.ids.length),
+      ...(options.loadSpill === false ? ['--load-spill', 'off'] : []),
     ]);
     out(
       `proxima demo: starting ${fleet.ids.length} instances (${options.perZone} in each of ` +

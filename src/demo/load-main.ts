@@ -27,6 +27,7 @@ const argsSchema = lazySchema((z) =>
     report: z.string().url().optional(),
     window: z.coerce.number().int().min(100),
     expect: z.coerce.number().int().min(0),
+    'load-spill': z.enum(['on', 'off']),
   }),
 );
 
@@ -43,12 +44,19 @@ async function main(): Promise<void> {
       report: { type: 'string' },
       window: { type: 'string', default: '1000' },
       expect: { type: 'string', default: '0' },
+      'load-spill': { type: 'string', default: 'on' },
     },
     strict: true,
   });
   const args = parseWith(argsSchema(), values, 'args');
   const here = { region: args.region, zone: args.zone };
-  const client = await createClient({ ...DEMO_CLIENT_OPTIONS, registry: args.registry, locality: here });
+  const routing = { ...DEMO_CLIENT_OPTIONS.routing, loadSpill: { enabled: args['load-spill'] === 'on' } };
+  const client = await createClient({
+    ...DEMO_CLIENT_OPTIONS,
+    routing,
+    registry: args.registry,
+    locality: here,
+  });
   const echo = client.bind(EchoApi);
   await client.ready(DEMO_SERVICE);
 

@@ -64,4 +64,28 @@ describe('demo summary', () => {
       'traffic back in zone after recovery ≥ 95.00%',
     ]);
   });
+
+  it('a lower healthy bar lowers the recovered bar with it, never raises it', () => {
+    const busy = [
+      phase('healthy', [window({ 'eu-west/a': 240, 'eu-west/b': 60 })]),
+      phase('recovery', [
+        window({ 'eu-west/a': 230, 'eu-west/b': 70 }),
+        window({ 'eu-west/a': 230, 'eu-west/b': 70 }),
+      ]),
+    ];
+    // 80% healthy, 76.7% recovered: passes a 75% bar, fails the defaults and an 80% one.
+    expect(summarize(busy, 'eu-west/a', 0.75).ok).toBe(true);
+    expect(summarize(busy, 'eu-west/a', 0.75).checks.map((c) => c.name)).toContain(
+      'traffic back in zone after recovery ≥ 75.00%',
+    );
+    expect(summarize(busy, 'eu-west/a').ok).toBe(false);
+    const at80 = summarize(busy, 'eu-west/a', 0.8);
+    expect(at80.checks.filter((c) => c.ok === false).map((c) => c.name)).toEqual([
+      'traffic back in zone after recovery ≥ 80.00%',
+    ]);
+    // A bar above 95% while healthy leaves the recovered bar at 95%.
+    expect(summarize(busy, 'eu-west/a', 0.99).checks.at(-1)?.name).toBe(
+      'traffic back in zone after recovery ≥ 95.00%',
+    );
+  });
 });

@@ -63,8 +63,14 @@ const pct = (x: number | undefined): string => (x === undefined ? 'n/a' : `${(x 
 
 /**
  * The verdict of a run: ≥ 99% same-zone calls while healthy, no failed call through the kill,
- * drain and zone-loss phases, and traffic back in the caller's zone at the end of the last
- * recovery. A check whose phase never happened is reported as not exercised.
+ * drain and zone-loss phases, and ≥ 95% of the traffic back in the caller's zone at the end of the
+ * last recovery. A check whose phase never happened is reported as not exercised.
+ *
+ * `healthyLocalShare` lowers the healthy bar, and the recovered one with it when it is lower: both
+ * measure the same-zone share of a healthy zone, and on a machine whose cores are busy with other
+ * work both drop for the same reason — the load-aware spill sees the local zone's mean latency rise
+ * with every scheduling stall and moves a slice of the traffic out (with `loadSpill` off, both read
+ * 100% under the same load: docs/demo.md).
  */
 export function summarize(
   records: readonly PhaseRecord[],
@@ -99,15 +105,16 @@ export function summarize(
     });
   }
 
+  const recoveredLocalShare = Math.min(SUMMARY_RULES.recoveredLocalShare, healthyLocalShare);
   const lastRecovery = records.filter((r) => r.phase === 'recovery').at(-1);
   const tail = lastRecovery?.windows.slice(-SUMMARY_RULES.recoveredWindows) ?? [];
   const recovered = totals(tail, localZone);
   checks.push({
-    name: `traffic back in zone after recovery ≥ ${pct(SUMMARY_RULES.recoveredLocalShare)}`,
+    name: `traffic back in zone after recovery ≥ ${pct(recoveredLocalShare)}`,
     ok:
       lastRecovery === undefined || recovered.localShare === undefined
         ? undefined
-        : recovered.localShare >= SUMMARY_RULES.recoveredLocalShare,
+        : recovered.localShare >= recoveredLocalShare,
     detail:
       lastRecovery === undefined
         ? 'not in the script'

@@ -20,12 +20,14 @@ describe('proxima demo (headless)', () => {
       '0',
       '--log-level',
       'warn',
-      // The suite's other worker loads the same 2 cores (chaos drills, a second demo), and then
-      // 2-14% of the healthy traffic went out of zone (86-98% local in five runs, no failed call;
-      // which routing signal moves it under CPU contention is not pinned down yet). The demo's
-      // 99% is its claim on an idle machine (`npm start`); here the local zone must keep 80%.
-      '--min-local-share',
-      '80',
+      // The suite's other worker loads the same 2 cores (chaos drills, a second demo). There the
+      // load-aware spill moved 2-30% of the traffic out of a healthy zone (86-98% local while
+      // healthy, 70-93% after recovery in CI-like runs; no failed call): every scheduling stall
+      // raises the mean latency measured for the zone that serves nearly every call. With the
+      // spill off, 100% in both under the same load (docs/demo.md). This test is about zones,
+      // failover and recovery, so it turns the spill off and holds the demo's own bars: 99% / 95%.
+      '--load-spill',
+      'off',
     ]);
     const exit = await Promise.race([
       demo.exited,
@@ -35,11 +37,11 @@ describe('proxima demo (headless)', () => {
     ]);
     const output = demo.lines.join('\n');
     const summary = output.slice(output.lastIndexOf('summary'));
-    expect(summary).toMatch(/PASS {2}same-zone calls while healthy ≥ 80\.00%: (([89]\d)\.\d\d|100\.00)%/);
+    expect(summary).toMatch(/PASS {2}same-zone calls while healthy ≥ 99\.00%: (99\.\d\d|100\.00)%/);
     expect(summary).toMatch(/PASS {2}no failed calls during kill: 0 failed of \d+/);
     expect(summary).toMatch(/PASS {2}no failed calls during drain: 0 failed of \d+/);
     expect(summary).toMatch(/PASS {2}no failed calls during zone-loss: 0 failed of \d+/);
-    expect(summary).toMatch(/PASS {2}traffic back in zone after recovery/);
+    expect(summary).toMatch(/PASS {2}traffic back in zone after recovery ≥ 95\.00%/);
     expect(output).toContain('demo: all checks passed');
     expect(exit.code, summary).toBe(0);
     // The live table printed rows with every zone's share.

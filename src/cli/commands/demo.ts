@@ -53,9 +53,15 @@ export const command = defineCommand({
       type: 'string',
       placeholder: 'PERCENT',
       description:
-        "the verdict's same-zone share while healthy, 50-100 (default 99; a machine busy with other work moves more out of zone)",
+        "the verdict's same-zone share while healthy, 50-100 (default 99), and after recovery when lower than 95 (a machine busy with other work moves more out of zone)",
     },
     ttl: { type: 'string', placeholder: 'DURATION', description: 'lease TTL of the instances (default 3s)' },
+    'load-spill': {
+      type: 'string',
+      placeholder: 'on|off',
+      description:
+        "the caller's load-aware spill (default on; off keeps scheduling stalls on a busy machine from moving traffic out of zone)",
+    },
     'log-level': {
       type: 'string',
       placeholder: 'LEVEL',
@@ -76,6 +82,7 @@ export const command = defineCommand({
         script,
         perZone: flags['per-zone'] === undefined ? 3 : parseIntFlag(flags['per-zone'], '--per-zone', 1, 10),
         ttlMs: flags.ttl === undefined ? 3_000 : parseDurationFlag(flags.ttl, '--ttl'),
+        loadSpill: parseOnOff(flags['load-spill'], '--load-spill', true),
         minLocalShare:
           flags['min-local-share'] === undefined
             ? SUMMARY_RULES.healthyLocalShare
@@ -109,4 +116,11 @@ async function loadScript(flag: string | undefined): Promise<ScriptStep[]> {
     }
     throw error;
   }
+}
+
+/** An `on` / `off` flag: INVALID_ARGUMENT naming it for anything else. */
+function parseOnOff(value: string | undefined, flag: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (value === 'on' || value === 'off') return value === 'on';
+  throw invalidArgument(flag, `expected on or off, got ${JSON.stringify(value)}`);
 }
