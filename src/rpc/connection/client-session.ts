@@ -22,6 +22,9 @@ import { StreamTable } from '../util/stream-table.js';
 import { PendingCall, cancelled, deadlineExceeded, unset } from './pending-call.js';
 import { type DialTls, type Dialed, dial } from '../tls/dial.js';
 
+/** Float noise tolerated above a whole ms before a wire deadline rounds up (1 ns). */
+const WIRE_DEADLINE_NOISE_MS = 1e-6;
+
 /** Stream ids are u32 on the wire; a session stops taking calls before they wrap. */
 const MAX_STREAM_ID = 0x7fffffff;
 
@@ -185,7 +188,10 @@ export class ClientSession {
     let deadlineMs = 0;
     if (options?.deadlineMs !== undefined) {
       if (!(options.deadlineMs > 0)) return Promise.reject(deadlineExceeded(options.deadlineMs, true));
-      deadlineMs = Math.ceil(options.deadlineMs);
+      // Whole ms on the wire, rounded up (the server must not give up first), but not float noise
+      // above an integer: `at − startedAt` reads 300.00000000000006 where 300 was meant, and a
+      // rounded-up millisecond of noise gave nested calls more time than their caller had.
+      deadlineMs = Math.max(1, Math.ceil(options.deadlineMs - WIRE_DEADLINE_NOISE_MS));
     }
     const call = new PendingCall(streamId, deadlineMs);
     try {
