@@ -48,6 +48,8 @@ export interface DrillContext {
   readonly fleet: Fleet;
   readonly short: boolean;
   readonly holdMs: number;
+  /** The deadline every call of the drill's caller carries. */
+  readonly deadlineMs: number;
   /**
    * The instance the drill attacks: 0 on a fresh fleet; on a shared one each drill takes the next,
    * because peak RSS (VmHWM) is a lifetime figure and would blame a drill for its predecessor.

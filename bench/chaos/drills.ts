@@ -21,31 +21,14 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * registry: docs/reliability.md). At nice 19 it still runs flat out whenever a core is free.
  */
 function attacker(ctx: DrillContext, mode: string, port: number, count = 1, token?: string): OwnedProcess {
-  const child = startAttacker(ctx, mode, port, count, token);
+  const args = [ATTACKER, mode, String(port), String(count), ...(token === undefined ? [] : [token])];
+  const child = ctx.group.start(`attacker-${mode}`, process.execPath, ['--import', 'tsx', ...args]);
   try {
     setPriority(child.pid, 19);
   } catch {
     // Exited already, or the platform refuses: the drill runs at normal priority.
   }
   return child;
-}
-
-function startAttacker(
-  ctx: DrillContext,
-  mode: string,
-  port: number,
-  count: number,
-  token?: string,
-): OwnedProcess {
-  return ctx.group.start(`attacker-${mode}`, process.execPath, [
-    '--import',
-    'tsx',
-    ATTACKER,
-    mode,
-    String(port),
-    String(count),
-    ...(token === undefined ? [] : [token]),
-  ]);
 }
 
 /** Hold an attack for the drill's time, then end the attacker. */
@@ -160,7 +143,9 @@ export const DRILLS: Readonly<Record<string, Drill>> = {
   'SIGSTOP/SIGCONT a server': server(async (ctx) => {
     const target = ctx.fleet.instances[ctx.target]!;
     target.signal('SIGSTOP');
-    await pause(ctx.holdMs);
+    // Longer than a call's deadline: calls left on the frozen server would fail; only moving them
+    // (frozen-peer detection, ~1.2 s) keeps the row at 0 failed.
+    await pause(Math.max(ctx.holdMs, ctx.deadlineMs + 1_000));
     target.signal('SIGCONT');
     return on(target);
   }),

@@ -53,6 +53,21 @@ export class SteadyLoad {
     };
   }
 
+  /**
+   * Waits (up to a generous ceiling) until at least `n` calls have answered since `since` (or since
+   * the start): a count of calls to wait for, not a rate the machine must reach in a fixed time.
+   */
+  async answered(n: number, since?: LoadCounts, timeoutMs = 60_000): Promise<void> {
+    const base = since?.ok ?? 0;
+    const deadline = Date.now() + timeoutMs;
+    while (this.ok - base < n) {
+      if (Date.now() > deadline) {
+        throw new Error(`load: ${this.ok - base} of ${n} calls answered within ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** Stops sending and waits for the calls in flight. */
   async stop(): Promise<LoadCounts> {
     clearInterval(this.timer);

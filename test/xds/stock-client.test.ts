@@ -27,6 +27,14 @@ interface Backend {
   readonly close: () => Promise<void>;
 }
 
+/**
+ * The route's retry policy. Four retries, not the default two: when a-1 is killed, the call in
+ * flight on it fails with "Connection dropped", and under a second test suite's load a retry can
+ * still pick the dead connection before the client has seen it close; grpc-js's backoff (25 ms
+ * base, doubling) gives five attempts ~400 ms to see it. Two retries failed 1 run in ~20 there.
+ */
+const RETRY = { retryOn: ['unavailable' as const], numRetries: 4 };
+
 const group = new ProcessGroup();
 const servers: Server[] = [];
 afterAll(async () => {
@@ -128,7 +136,7 @@ describe('a stock grpc-js-xds client', () => {
     const server = await startRegistryServer({
       port: 0,
       logger: (await import('pino')).pino(quiet),
-      xds: { port: 0, retryOn: ['unavailable'] },
+      xds: { port: 0, ...RETRY },
     });
     await scenario({ url: server.url, xds: server.xds!.address, close: () => server.close() });
   }, 150_000);
@@ -140,7 +148,7 @@ describe('a stock grpc-js-xds client', () => {
     const xds = await startXdsServer({
       registry: xdsRegistry,
       port: 0,
-      retryOn: ['unavailable'],
+      ...RETRY,
       logger: (await import('pino')).pino(quiet),
     });
     await scenario({
