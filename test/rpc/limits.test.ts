@@ -128,6 +128,38 @@ describe('back-pressure: a client that never reads its socket', () => {
     expect(closing?.fields).toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
   });
 
+  it('a chunk of requests on a connection whose answers are small starts up to 256 at once; after a large answer, 16', async () => {
+    const observed: Observed = { aborts: [], started: 0 };
+    const { port } = await start({ limits: { outboundHighWaterBytes: MiB } }, observed);
+    const client = peer(port);
+    await client.connected;
+    // Turns of the event loop that started handlers: a setImmediate spinner notes the count.
+    const turns: number[] = [];
+    let spinning = true;
+    const spin = (): void => {
+      if (turns.at(-1) !== observed.started) turns.push(observed.started);
+      if (spinning) setImmediate(spin);
+    };
+    const chunk = (size: number): Buffer =>
+      Buffer.concat(Array.from({ length: 200 }, () => client.request('test.blob', { size })));
+    // The connection's first answer is small (100 bytes); then 200 small requests in one write.
+    client.send(client.request('test.blob', { size: 100 }));
+    await expect.poll(() => client.count(FrameType.RESPONSE)).toBe(1);
+    spin();
+    client.send(chunk(100));
+    await expect.poll(() => client.count(FrameType.RESPONSE), { timeout: 30_000 }).toBe(201);
+    // One turn for all 200 (two if the kernel split the write), where 16 a turn takes 13.
+    expect(turns.filter((n) => n > 1).length).toBeLessThanOrEqual(2);
+    // A large answer (256 KiB: half the mark holds 2): the next chunk goes 16 a turn again.
+    client.send(client.request('test.blob', { size: 256 * 1024 }));
+    await expect.poll(() => client.count(FrameType.RESPONSE), { timeout: 30_000 }).toBe(202);
+    turns.length = 0;
+    client.send(chunk(100));
+    await expect.poll(() => client.count(FrameType.RESPONSE), { timeout: 30_000 }).toBe(402);
+    spinning = false;
+    expect(turns.filter((n) => n > 202).length).toBeGreaterThanOrEqual(13);
+  });
+
   it('a chunk of requests for large answers starts a batch, not the whole chunk; the rest waits for the drain and is dropped when the peer goes', async () => {
     const observed: Observed = { aborts: [], started: 0 };
     const logs: Logged[] = [];

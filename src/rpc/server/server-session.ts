@@ -10,6 +10,7 @@ import {
   type FrameView,
   GoawayCode,
   goawayCodeName,
+  HEADER_SIZE,
   protocolError,
 } from '../wire/frame.js';
 import { readMetadata } from '../wire/metadata.js';
@@ -73,9 +74,13 @@ function ignore(): void {
 /**
  * Requests started from one read before the rest of it waits a turn of the event loop: their
  * answers, if the handlers have them at once, are queued and the high-water mark checked before
- * more are started (the writer's batch).
+ * more are started (the writer's batch). 16 until the connection's first answer, and whenever its
+ * largest answer is large; more (up to 256) while half the high-water mark holds that many of its
+ * largest answer. A turn per 16 requests cost a 256-call pipeline of small calls 27% of its calls/s
+ * (BENCHMARKS.md); a client whose small answers turn large gets at most 256 started once.
  */
-const REQUESTS_PER_TURN = 16;
+const MIN_REQUESTS_PER_TURN = 16;
+const MAX_REQUESTS_PER_TURN = 256;
 
 /**
  * The server side of one connection: decodes requests, runs them through their route, writes the
@@ -110,8 +115,12 @@ export class ServerSession implements GuardedConnection {
   private paused = false;
   /** Decoding is held: the socket is paused and the decoder keeps the rest of a chunk. */
   private holding = false;
-  /** Requests started since reading last began or resumed (see {@link REQUESTS_PER_TURN}). */
+  /** Requests started since reading last began or resumed (see {@link MIN_REQUESTS_PER_TURN}). */
   private startedThisTurn = 0;
+  /** Requests a turn may start, from {@link largestAnswer}. */
+  private requestsPerTurn = MIN_REQUESTS_PER_TURN;
+  /** The largest answer (encoded bytes) sent on this connection so far. */
+  private largestAnswer = 0;
   /** Frames decoded so far (tells the guard whether a chunk completed one). */
   private frames = 0;
   /** The client's preface and SETTINGS have arrived. */
@@ -309,7 +318,7 @@ export class ServerSession implements GuardedConnection {
     // A bound check per request: the rest of a read waits while the connection is over its mark,
     // or after a batch, so a chunk of requests for large answers cannot start all of them before
     // any answer is queued (and a peer that goes away meanwhile costs no more handlers).
-    if (++this.startedThisTurn >= REQUESTS_PER_TURN || this.paused) this.holdReading();
+    if (++this.startedThisTurn >= this.requestsPerTurn || this.paused) this.holdReading();
   }
 
   /** Stops decoding after the current frame (see {@link decode} for what follows). */
@@ -358,10 +367,20 @@ export class ServerSession implements GuardedConnection {
 
   private sendResponse(call: ServerCall, value: unknown): void {
     try {
-      this.writer().reply(FrameType.RESPONSE, call.streamId, call.codec.encode(value), call.codec.id);
+      const answer = call.codec.encode(value);
+      const size = HEADER_SIZE + answer.end - answer.start;
+      if (size > this.largestAnswer) this.answerGrew(size);
+      this.writer().reply(FrameType.RESPONSE, call.streamId, answer, call.codec.id);
     } catch (error) {
       this.sendError(call.streamId, call.codec, toProximaError(error));
     }
+  }
+
+  /** A new largest answer: a turn starts as many requests as half the high-water mark holds. */
+  private answerGrew(size: number): void {
+    this.largestAnswer = size;
+    const fit = Math.floor(this.deps.limits.outboundHighWaterBytes / 2 / size);
+    this.requestsPerTurn = Math.min(MAX_REQUESTS_PER_TURN, Math.max(MIN_REQUESTS_PER_TURN, fit));
   }
 
   private sendError(streamId: number, codec: Codec, error: ProximaError): void {
@@ -393,6 +412,13 @@ export class ServerSession implements GuardedConnection {
 
   /** Bytes from the socket (its 'data' listener). */
   read(chunk: Buffer): void {
+    if (this.holding) {
+      // A read behind held requests: the peer sends faster than a turn starts them. It waits with
+      // them, and the socket stops until they are started (at most one read is kept this way).
+      this.decoder.push(chunk);
+      this.socket.pause();
+      return;
+    }
     this.decode(chunk);
   }
 
@@ -419,9 +445,11 @@ export class ServerSession implements GuardedConnection {
       return;
     }
     if (this.decoder.isHeld && !this.holding) {
-      // The rest of the read waits: next turn, or on drain if over the mark.
+      // The rest of the read waits: next turn, or on drain if over the mark (the socket is paused
+      // then). The socket is not paused for a turn: a client waiting for its answers sends nothing
+      // more, and pausing and resuming a socket on every batch cost ~10% of the calls/s of a
+      // 64-call pipeline (BENCHMARKS.md). A read that does arrive meanwhile pauses it (see read).
       this.holding = true;
-      this.socket.pause();
       if (!this.paused) setImmediate(onResumeReading, this);
     }
     this.guard.onData(this.frames !== before, this.decoder.hasPartialFrame);
