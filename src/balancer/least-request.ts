@@ -27,8 +27,7 @@ export const byLoad =
  * divisors (weight shares, always > 0) are cross-multiplied instead of divided: the same order.
  */
 export const peakEwmaLower: Lower = (a, b) =>
-  a.decayTo(a.poolNow) * (a.pending + 1) * b.loadDivisor >
-  b.decayTo(b.poolNow) * (b.pending + 1) * a.loadDivisor;
+  a.unweightedLoad() * b.loadDivisor > b.unweightedLoad() * a.loadDivisor;
 
 /**
  * Power of two choices (Mitzenmacher): draw two distinct endpoints at random and take the one with

@@ -216,7 +216,15 @@ export class EndpointStats implements CallTracker {
    * peers' `load()`, it decays the stored cost (see {@link EndpointStats.decayTo}).
    */
   currentLoad(): number {
-    return (this.decayTo(this.host.now) * (this.pending + 1)) / this.loadDivisor;
+    return this.unweightedLoad() / this.loadDivisor;
+  }
+
+  /**
+   * {@link currentLoad} before the division by the weight share: decayed cost × (pending + 1). A
+   * comparison of two loads cross-multiplies it with the other's divisor instead of dividing.
+   */
+  unweightedLoad(): number {
+    return this.decayTo(this.host.now) * (this.pending + 1);
   }
 
   /** Peak-EWMA decay constant τ in ms. */
