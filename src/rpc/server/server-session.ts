@@ -113,7 +113,7 @@ export class ServerSession implements GuardedConnection {
   private readonly guard: ConnectionGuard;
   /** Reading stopped because the outbound queue is over the high-water mark. */
   private paused = false;
-  /** Decoding is held: the socket is paused and the decoder keeps the rest of a chunk. */
+  /** Decoding is held: the decoder keeps the rest of a chunk (the socket is paused only if more arrives). */
   private holding = false;
   /** Requests started since reading last began or resumed (see {@link MIN_REQUESTS_PER_TURN}). */
   private startedThisTurn = 0;
