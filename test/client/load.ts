@@ -1,4 +1,5 @@
 import { toProximaError } from '../../src/core/errors.js';
+import { eventually } from '../support/processes.js';
 
 /** Calls per instance id, and failures by code, over some window of a load run. */
 export interface LoadCounts {
@@ -59,13 +60,7 @@ export class SteadyLoad {
    */
   async answered(n: number, since?: LoadCounts, timeoutMs = 60_000): Promise<void> {
     const base = since?.ok ?? 0;
-    const deadline = Date.now() + timeoutMs;
-    while (this.ok - base < n) {
-      if (Date.now() > deadline) {
-        throw new Error(`load: ${this.ok - base} of ${n} calls answered within ${timeoutMs} ms`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually(() => this.ok - base >= n, timeoutMs);
   }
 
   /** Stops sending and waits for the calls in flight. */
