@@ -3,7 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually, type OwnedProcess, type ProcessGroup } from './processes.js';
-import { freePort } from './ports.js';
+import { freePorts } from './ports.js';
+
+/** Cluster starts tried when a chosen port was taken before etcd bound it. */
+const PORT_ATTEMPTS = 3;
 
 /** Debian's etcd server binary; tests never skip when it is missing, they fail with the fix. */
 export const ETCD_BINARY = '/usr/bin/etcd';
@@ -94,26 +97,62 @@ export class EtcdCluster {
       tls: options.tls,
       extraArgs: options.extraArgs ?? [],
     };
+    for (let attempt = 1; ; attempt++) {
+      const cluster = await EtcdCluster.spawnCluster(group, resolved);
+      try {
+        await Promise.all(cluster.members.map((m) => cluster.serving(m)));
+        await cluster.waitHealthy();
+        return cluster;
+      } catch (error) {
+        // The ports are chosen free and released before etcd binds them; a suite running beside
+        // this one can take one in that gap. The ports are baked into every member's
+        // --initial-cluster, so the retry starts the whole cluster again on new ones.
+        const lost = cluster.members.some((m) =>
+          m.process?.lines.some((l) => l.includes('address already in use')),
+        );
+        await cluster.stop();
+        if (!lost || attempt === PORT_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private static async spawnCluster(
+    group: ProcessGroup,
+    options: Required<EtcdClusterOptions>,
+  ): Promise<EtcdCluster> {
     const root = await mkdtemp(join(tmpdir(), 'proxima-etcd-'));
+    const perMember = options.tls === undefined ? 2 : 3;
+    const ports = await freePorts(options.members * perMember);
     const members: EtcdMember[] = [];
-    for (let i = 0; i < resolved.members; i++) {
-      const clientPort = await freePort();
-      const peerPort = await freePort();
-      const tlsEndpoint = resolved.tls === undefined ? undefined : `127.0.0.1:${await freePort()}`;
+    for (let i = 0; i < options.members; i++) {
+      const [clientPort = 0, peerPort = 0, tlsPort] = ports.slice(i * perMember, (i + 1) * perMember);
       members.push({
         name: `m${i}`,
         clientPort,
         peerPort,
         endpoint: `127.0.0.1:${clientPort}`,
-        tlsEndpoint,
+        tlsEndpoint: tlsPort === undefined ? undefined : `127.0.0.1:${tlsPort}`,
         dataDir: join(root, `m${i}`),
         process: undefined,
       });
     }
-    const cluster = new EtcdCluster(group, root, members, resolved);
+    const cluster = new EtcdCluster(group, root, members, options);
     for (const member of members) cluster.spawn(member);
-    await cluster.waitHealthy();
     return cluster;
+  }
+
+  /** Resolves when a just-spawned member serves clients; rejects at once if it exits first. */
+  private async serving(member: EtcdMember, timeoutMs = 30_000): Promise<void> {
+    const process = member.process;
+    if (process === undefined) throw new Error(`etcd ${member.name}: not started`);
+    await Promise.race([
+      process.waitForLine('serving client traffic', timeoutMs),
+      process.exited.then(({ code, signal }) => {
+        throw new Error(
+          `etcd ${member.name} exited (${signal ?? String(code)}) before serving. Output:\n${process.lines.slice(-10).join('\n')}`,
+        );
+      }),
+    ]);
   }
 
   /** All client endpoints, `127.0.0.1:port`. */
